@@ -1,0 +1,5 @@
+"""Allow ``python -m clusterkb``."""
+
+from clusterkb.cli import main
+
+main()
