@@ -5,13 +5,23 @@ from __future__ import annotations
 from flask import Flask
 
 from clusterkb.config import Config
+from clusterkb.store.base import Store
 
 
-def create_app(config: Config | None = None) -> Flask:
-    """Create the WSGI app for ``config`` (from the environment when omitted)."""
+def create_app(config: Config | None = None, store: Store | None = None) -> Flask:
+    """Create the WSGI app for ``config`` (from the environment when omitted).
+
+    ``store`` defaults to the backend ``open_store(config)`` picks; tests pass
+    their own. The app owns what it opened and closes it at exit.
+    """
     config = config or Config.from_env()
+    if store is None:
+        from clusterkb.store import open_store
+
+        store = open_store(config)
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
-    app.config["CLUSTERKB"] = config
+    app.extensions["clusterkb.config"] = config
+    app.extensions["clusterkb.store"] = store
 
     from clusterkb.web import health, home
 
