@@ -42,7 +42,252 @@ def serve(host: str | None, port: int | None, store_dir: str | None,
 
     config = _config(host=host, port=port, base_iri=base_iri,
                      store_dir=Path(store_dir) if store_dir else None)
-    app = create_app(config)
+    store = _open_store_built(config)
+    app = create_app(config, store)
     click.echo(f"clusterkb serving on http://{config.host}:{config.port}/", err=True)
     waitress.serve(app, host=config.host, port=config.port, threads=config.threads,
                    ident="clusterkb")
+
+
+# --- store commands: build, load, dump (and serve's first build) -------------------------------
+
+def _fail(message: str, code: int) -> None:
+    """Report one clear line on stderr and exit with ``code`` (never a traceback)."""
+    click.echo(f"clusterkb: error: {message}", err=True)
+    raise SystemExit(code)
+
+
+def _store_config(store_dir: str | None, base_iri: str | None = None) -> Config:
+    from pathlib import Path
+
+    return _config(store_dir=Path(store_dir) if store_dir else None, base_iri=base_iri)
+
+
+def _run_build(config: Config, store=None) -> None:
+    """Build with progress bars, turning every failure into one line and an exit code."""
+    from clusterkb.build import BuildError, build
+    from clusterkb.store.base import StoreError
+
+    try:
+        result = build(config, store, progress=True)
+    except BuildError as error:
+        _fail(str(error), error.exit_code)
+    except (StoreError, OSError) as error:
+        _fail(f"the store at {config.store_path} could not be written: {error}", EXIT_INVALID)
+    click.echo(f"built {config.store_path} ({result.generation}): "
+               f"{len(result.graphs)} graphs, {result.triples} triples", err=True)
+
+
+def _open_store_built(config: Config):
+    """Open the store ``serve`` uses, building it first when nothing was ever published."""
+    from clusterkb.store import open_store
+
+    store = open_store(config)
+    if getattr(store, "is_empty", lambda: False)():
+        click.echo(f"the store at {config.store_path} is empty: building it first", err=True)
+        _run_build(config, store)
+    return store
+
+
+STORE_OPTION = click.option("--store", "store_dir", type=click.Path(file_okay=False),
+                            default=None, help="Store directory [var/store].")
+
+
+@main.command("build")
+@STORE_OPTION
+@click.option("--base-iri", default=None, help="Base IRI of the published data.")
+def build_command(store_dir: str | None, base_iri: str | None) -> None:
+    """Load ontology/, vocabularies, shapes/ and kb/ into the store, as one atomic step."""
+    _run_build(_store_config(store_dir, base_iri))
+
+
+@main.command("load")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@STORE_OPTION
+@click.option("--graph", "graph", default=None,
+              help="Graph IRI for triples [{base}graph/load/{file name}].")
+@click.option("--format", "fmt", default=None,
+              help="RDF format of every file (turtle, trig, nt, nq, json-ld, rdf/xml) "
+                   "[from the extension].")
+def load_command(files: tuple[str, ...], store_dir: str | None, graph: str | None,
+                 fmt: str | None) -> None:
+    """Add RDF files to the store (large files are streamed), as one atomic step."""
+    from pathlib import Path
+
+    from clusterkb.build import LoadError, load_files
+    from clusterkb.store.embedded import EmbeddedStore
+
+    config = _store_config(store_dir)
+    store = EmbeddedStore(config)
+    try:
+        targets = load_files(store, [Path(f) for f in files], graph=graph, fmt=fmt,
+                             progress=True)
+    except LoadError as error:
+        _fail(str(error), EXIT_USAGE)
+    finally:
+        store.close()
+    click.echo(f"loaded into {config.store_path} ({store.generation()}): "
+               + ", ".join(f"{path} -> {iri}" for path, iri in targets.items()), err=True)
+
+
+@main.command("dump")
+@STORE_OPTION
+@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig"]), default="nq",
+              show_default=True, help="Serialisation of the dump.")
+@click.option("--output", "output", type=click.Path(dir_okay=False, writable=True),
+              default=None, help="File to write [standard output].")
+def dump_command(store_dir: str | None, fmt: str, output: str | None) -> None:
+    """Write every published graph (Turtle/N-Triples: their union) as a stream."""
+    import sys
+
+    from clusterkb.store import open_store
+
+    config = _store_config(store_dir)
+    store = open_store(config)
+    try:
+        target = open(output, "wb") if output else sys.stdout.buffer  # noqa: SIM115
+    except OSError as error:
+        _fail(f"cannot write {output}: {error.strerror or error}", EXIT_USAGE)
+    try:
+        for chunk in store.dump(fmt):
+            target.write(chunk)
+        target.flush()
+    except BrokenPipeError:
+        pass
+    finally:
+        if output:
+            target.close()
+        store.close()
+
+
+# --- API tokens for submitters and curators ----------------------------------------------------
+
+@main.group("token")
+def token_group() -> None:
+    """Create, list and revoke API tokens (shown once; only their hash is kept)."""
+
+
+@token_group.command("create")
+@click.option("--role", type=click.Choice(["submitter", "curator"]), required=True,
+              help="submitter: may submit data about one cluster; curator: reviews submissions.")
+@click.option("--cluster", default=None, help="Cluster IRI a submitter token is limited to.")
+@STORE_OPTION
+def token_create(role: str, cluster: str | None, store_dir: str | None) -> None:
+    """Create a token and print it once on standard output."""
+    from clusterkb.tokens import TokenError, TokenStore
+
+    config = _store_config(store_dir)
+    try:
+        token, secret = TokenStore.for_config(config).create(role, cluster, config.base_iri)
+    except TokenError as error:
+        _fail(str(error), EXIT_USAGE)
+    click.echo(secret)
+    click.echo(f"created {token.role} token {token.id}"
+               + (f" for {token.cluster}" if token.cluster else "")
+               + " (store it now: it is not shown again)", err=True)
+
+
+@token_group.command("list")
+@STORE_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def token_list(store_dir: str | None, as_json: bool) -> None:
+    """List tokens (id, role, cluster, creation date, revoked); never the secrets."""
+    import json
+
+    from clusterkb.tokens import TokenStore
+
+    tokens = TokenStore.for_config(_store_config(store_dir)).list()
+    if as_json:
+        click.echo(json.dumps([t.to_json() for t in tokens], indent=2))
+        return
+    for t in tokens:
+        click.echo(f"{t.id}\t{t.role}\t{t.cluster or '-'}\t{t.created.isoformat()}\t"
+                   f"{'revoked' if t.revoked else 'active'}")
+
+
+@token_group.command("revoke")
+@click.argument("token_id")
+@STORE_OPTION
+def token_revoke(token_id: str, store_dir: str | None) -> None:
+    """Revoke the token TOKEN_ID: it is refused from now on."""
+    from clusterkb.tokens import TokenStore
+
+    if not TokenStore.for_config(_store_config(store_dir)).revoke(token_id):
+        _fail(f"no token with id {token_id!r} (see 'clusterkb token list')", EXIT_USAGE)
+    click.echo(f"revoked token {token_id}", err=True)
+
+
+# --- validate -----------------------------------------------------------------------------------
+
+@main.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "turtle"]),
+              default="text", show_default=True, help="Report format.")
+@click.option("--input-format", default=None,
+              help="RDF format of the input (turtle, trig, nt, nq, json-ld, rdf/xml); "
+                   "by default from each file's extension, turtle for stdin.")
+def validate_command(files: tuple[str, ...], output_format: str,
+                     input_format: str | None) -> None:
+    """Validate RDF FILEs ('-' for stdin) against the shapes; no FILE: the whole KB.
+
+    The files are validated together (so one may refer to resources another
+    describes); files with named graphs (TriG, N-Quads) also get the provenance
+    check of each graph. Exit 0 when the data conforms (warnings allowed), 1 on
+    violations, 2 when an input cannot be read or parsed.
+    """
+    import sys
+    from pathlib import Path
+
+    from rdflib import Dataset
+
+    from clusterkb import validation
+    from clusterkb.rdfio import (
+        RDFParseError,
+        format_for_path,
+        format_name,
+        local_contexts,
+        parse_dataset,
+        read_limited,
+    )
+
+    config = _config()
+    try:
+        if input_format is not None:
+            input_format = format_name(input_format)
+        if not files:
+            report = validation.validate_kb(config)
+        else:
+            merged = Dataset()
+            for name in files:
+                fmt = input_format or ("turtle" if name == "-" else format_for_path(name))
+                where = "<stdin>" if name == "-" else name
+                if fmt is None:
+                    _fail(f"{where}: unknown RDF file extension; give --input-format", EXIT_USAGE)
+                try:
+                    if name == "-":
+                        data = read_limited(sys.stdin.buffer, config.max_upload_bytes)
+                    else:
+                        with Path(name).open("rb") as stream:
+                            data = read_limited(stream, config.max_upload_bytes)
+                    parsed = parse_dataset(data, fmt, base_iri=config.base_iri,
+                                           max_bytes=config.max_upload_bytes,
+                                           contexts=local_contexts(config))
+                except RDFParseError as error:
+                    _fail(f"{where}: {error}", EXIT_USAGE)
+                except OSError as error:
+                    _fail(f"{where}: cannot read: {error.strerror or error}", EXIT_USAGE)
+                for graph in parsed.graphs():
+                    target = (merged.default_graph
+                              if graph.identifier == parsed.default_graph.identifier
+                              else merged.graph(graph.identifier))
+                    target += graph
+            report = validation.validate_parsed(merged, config)
+    except RDFParseError as error:  # the KB itself, the shapes or the ontology
+        _fail(str(error), EXIT_USAGE)
+    if output_format == "json":
+        click.echo(validation.report_json(report))
+    elif output_format == "turtle":
+        click.echo(report.to_turtle())
+    else:
+        click.echo(report.text(), nl=False)
+    raise SystemExit(EXIT_OK if report.conforms else EXIT_INVALID)

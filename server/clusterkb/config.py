@@ -56,10 +56,16 @@ class Config:
     max_result_rows: int = 10_000
     query_workers: int = 2
     service_allowlist: tuple[str, ...] = ()
+    max_query_bytes: int = 256 * 1024  # parsing is linear but slow (~0.4 s per 60 KB)
     # uploads
     max_upload_bytes: int = 5 * 1024 * 1024
+    # submissions: failed token checks allowed per client (IP) per minute before 429
+    auth_failures_per_minute: int = 10
     # catalogue
     catalog_page_size: int = 50
+    publisher_name: str = "clusterkb project"
+    publisher_type: str = "NonProfitOrganisation"  # a term of http://purl.org/adms/publishertype/
+    contact_email: str = ""
 
     @property
     def store_path(self) -> Path:
@@ -90,7 +96,8 @@ def _coerce(name: str, raw: str) -> object:
     if name.endswith("_dir"):
         return Path(raw)
     if name in {"port", "threads", "max_result_rows", "query_workers", "max_upload_bytes",
-                "catalog_page_size"}:
+                "catalog_page_size", "max_query_bytes",
+                "auth_failures_per_minute"}:
         return int(raw)
     if name == "query_timeout":
         return float(raw)

@@ -27,4 +27,18 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
 
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
+    from clusterkb.web import sparql as sparql_web
+
+    app.register_blueprint(sparql_web.bp)
+    from clusterkb.web import catalog as catalog_web
+    from clusterkb.web import dumps, resources
+    from clusterkb.web import search as search_web
+
+    for blueprint in (resources.bp, dumps.bp, catalog_web.bp, search_web.bp):
+        app.register_blueprint(blueprint)
+    from clusterkb.web import context_doc, openapi, submissions, validate
+
+    for blueprint in (validate.bp, context_doc.bp, openapi.bp):
+        app.register_blueprint(blueprint)
+    submissions.init_app(app)  # also records accepts a crash interrupted
     return app

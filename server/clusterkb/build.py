@@ -1,0 +1,291 @@
+"""Build the published store from the data folders, in one atomic step.
+
+What goes where (graph IRIs are ``{base}graph/{name}``):
+
+=================================  =========================================
+``ontology/clusterkb.ttl``          ``graph/ontology``
+``ontology/vocabularies/X.ttl``     ``graph/vocab/X``
+``shapes/*.ttl``                    ``graph/shapes`` (all files together)
+``kb/A/B.ttl`` (not kb/questions)   ``graph/A/B``
+catalogue (``clusterkb.catalog``)   ``graph/catalog``
+=================================  =========================================
+
+Every file is parsed first (a syntax error stops the build before anything
+is written), the data is validated when ``clusterkb.validation`` exists, and
+then all graphs are written into ONE new store generation, which is published
+by switching a pointer: readers see the old data or the new, never a mix.
+Graphs a previous build made that no longer have a file are removed; pending
+submissions and graphs written by other means are kept.
+
+When ``CLUSTERKB_BASE_IRI`` differs from the default, IRIs under the default
+base are moved under the configured one while loading, except the ontology
+namespace, which is a permanent vocabulary IRI that code and other data use.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import BinaryIO
+from xml.etree.ElementTree import ParseError as XMLParseError
+
+import pyoxigraph as ox
+from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml.ElementTree import iterparse
+from rdflib import Graph
+from tqdm import tqdm
+
+from clusterkb.config import DEFAULT_BASE_IRI, Config
+from clusterkb.namespaces import graph_iri
+from clusterkb.rdfio import (
+    RDFParseError,
+    engine_format,
+    format_for_path,
+    format_name,
+    from_syntax_error,
+    local_contexts,
+    parse_quads,
+)
+from clusterkb.store.embedded import EmbeddedStore, StoreWriter
+from clusterkb.store.terms import IriMap, base_iri_map, map_ox_term, to_rdflib
+
+BUILD_ORIGIN = "build"
+#: IRIs under the default base that never move when the base IRI is configured.
+STABLE_PREFIXES = (f"{DEFAULT_BASE_IRI}ontology",)
+
+
+class BuildError(Exception):
+    """The build was refused; ``exit_code`` is 1 for invalid data, 2 for unreadable input."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass
+class BuildResult:
+    generation: str
+    graphs: dict[str, int] = field(default_factory=dict)  # graph IRI -> triple count
+
+    @property
+    def triples(self) -> int:
+        return sum(self.graphs.values())
+
+
+def sources(config: Config) -> list[tuple[str, Path]]:
+    """``(graph name, file)`` for every data file a build loads, in a stable order."""
+    found: list[tuple[str, Path]] = []
+    ontology = Path(config.ontology_dir)
+    if (ontology / "clusterkb.ttl").is_file():
+        found.append(("ontology", ontology / "clusterkb.ttl"))
+    found += [(f"vocab/{p.stem}", p) for p in sorted((ontology / "vocabularies").glob("*.ttl"))]
+    found += [("shapes", p) for p in sorted(Path(config.shapes_dir).glob("*.ttl"))]
+    kb = Path(config.kb_dir)
+    for path in sorted(kb.rglob("*.ttl")):
+        relative = path.relative_to(kb)
+        if relative.parts[0] == "questions":
+            continue
+        found.append((relative.with_suffix("").as_posix(), path))
+    return found
+
+
+def _parse_file(path: Path, base_iri: str, iri_map: IriMap) -> list[ox.Triple]:
+    try:
+        quads = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=base_iri,
+                         rename_blank_nodes=True, without_named_graphs=True)
+        return [ox.Triple(map_ox_term(q.subject, iri_map), map_ox_term(q.predicate, iri_map),
+                          map_ox_term(q.object, iri_map)) for q in quads]
+    except SyntaxError as error:
+        raise BuildError(_located(path, from_syntax_error(error))) from None
+    except OSError as error:
+        raise BuildError(f"{path}: cannot read: {error.strerror or error}") from None
+
+
+def _optional_module(name: str) -> ModuleType | None:
+    """Import a module others are still writing; None while it does not exist."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name == name:
+            return None
+        raise
+
+
+def _located(path: Path, error: RDFParseError) -> str:
+    """``file:line:column: message``, the form editors and terminals link to."""
+    if error.line is None:
+        return f"{path}: {error.message}"
+    return f"{path}:{error.line}:{error.column or 1}: {error.message}"
+
+
+def parse_sources(config: Config, *, progress: bool = False) -> dict[str, list[ox.Triple]]:
+    """Parse every source file into triples per graph IRI (nothing is written)."""
+    iri_map = base_iri_map(DEFAULT_BASE_IRI, config.base_iri, keep=STABLE_PREFIXES)
+    graphs: dict[str, list[ox.Triple]] = {}
+    for name, path in tqdm(sources(config), desc="parse", unit="file", disable=not progress):
+        graphs.setdefault(graph_iri(config.base_iri, name), []).extend(
+            _parse_file(path, config.base_iri, iri_map))
+    return graphs
+
+
+def _to_graph(triples: Iterable[ox.Triple]) -> Graph:
+    graph = Graph()
+    for t in triples:
+        graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+    return graph
+
+
+def validate(config: Config, graphs: dict[str, list[ox.Triple]]) -> None:
+    """Validate the data (everything but the shapes) when the validation module exists.
+
+    The data graph handed to ``validate_graph`` is the union of the ontology,
+    the vocabularies and the KB, so class hierarchies and concepts resolve.
+    """
+    validation = _optional_module("clusterkb.validation")
+    if validation is None:
+        return
+    shapes = graph_iri(config.base_iri, "shapes")
+    data = _to_graph(t for iri, triples in graphs.items() if iri != shapes for t in triples)
+    report = validation.validate_graph(data, config)
+    if not report.conforms:
+        raise BuildError(f"the data does not conform to the shapes:\n{report.text()}",
+                         exit_code=1)
+
+
+def catalog_hook(config: Config, writer: StoreWriter) -> Graph | None:
+    """The DCAT-AP/VoID catalogue graph, computed from the generation being built.
+
+    Returns None while ``clusterkb.catalog`` does not exist. ``catalog_graph``
+    receives a read-only ``Store`` over the new (not yet published) data.
+    """
+    catalog = _optional_module("clusterkb.catalog")
+    if catalog is None:
+        return None
+    return catalog.catalog_graph(config, writer.view())
+
+
+def build(config: Config, store: EmbeddedStore | None = None, *,
+          progress: bool = False) -> BuildResult:
+    """Parse, validate and publish the data folders as one new store generation."""
+    graphs = parse_sources(config, progress=progress)
+    validate(config, graphs)
+    own_store = store is None
+    store = store or EmbeddedStore(config)
+    result = BuildResult(generation="")
+    try:
+        with store.write() as writer:
+            previous = writer.graphs_from(BUILD_ORIGIN)
+            for iri, triples in tqdm(graphs.items(), desc="store", unit="graph",
+                                     disable=not progress):
+                result.graphs[iri] = writer.replace_graph(iri, triples, origin=BUILD_ORIGIN)
+            catalog_iri = graph_iri(config.base_iri, "catalog")
+            catalog = catalog_hook(config, writer)
+            if catalog is not None:
+                result.graphs[catalog_iri] = writer.replace_graph(catalog_iri, catalog,
+                                                                  origin=BUILD_ORIGIN)
+            for iri in previous - set(result.graphs):
+                writer.delete_graph(iri)
+        result.generation = store.generation()
+    finally:
+        if own_store:
+            store.close()
+    return result
+
+
+# --- clusterkb load: add RDF files, streaming the big ones ------------------------------------
+
+class LoadError(Exception):
+    """A file could not be loaded (unreadable, unknown format, syntax error): exit code 2."""
+
+
+class _Progress(io.RawIOBase):
+    """A binary reader that advances a tqdm bar by the bytes the engine reads."""
+
+    def __init__(self, raw: BinaryIO, bar: tqdm) -> None:
+        self._raw, self._bar = raw, bar
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self._bar.update(len(data))
+        return len(data)
+
+
+def _open(path: Path) -> BinaryIO:
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115
+
+
+def _check_xml_file(path: Path) -> None:
+    """Refuse an RDF/XML file with a DTD, streaming it (no entity is ever expanded)."""
+    try:
+        with _open(path) as handle:
+            for _, element in iterparse(handle, forbid_dtd=True, forbid_entities=True,
+                                        forbid_external=True):
+                element.clear()
+    except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden):
+        raise LoadError(f"{path}: RDF/XML with a DTD or entities is not accepted") from None
+    except XMLParseError as error:
+        raise LoadError(f"{path}: XML is not well-formed: {error}") from None
+
+
+def load_files(store: EmbeddedStore, paths: list[Path], *, graph: str | None = None,
+               fmt: str | None = None, progress: bool = False) -> dict[Path, str]:
+    """Add RDF files to the store in one new generation; returns file -> graph of its triples.
+
+    Triples go to ``graph`` or ``{base}graph/load/{file stem}``; quads keep
+    their graph. Files are streamed into the engine's bulk loader, which never
+    fetches anything; JSON-LD goes through ``rdfio`` so only the local context
+    can be used, and RDF/XML is checked for DTDs first.
+    """
+    config = store.config
+    plan: list[tuple[Path, str, str]] = []
+    for path in paths:
+        if not path.is_file():
+            raise LoadError(f"{path}: no such file")
+        plain = path.with_suffix("") if path.suffix == ".gz" else path
+        try:
+            name = format_name(fmt) if fmt else format_for_path(plain)
+        except RDFParseError as error:
+            raise LoadError(str(error)) from None
+        if name is None:
+            raise LoadError(f"{path}: cannot tell the RDF format from the extension; "
+                            "use --format")
+        target = graph or graph_iri(config.base_iri, f"load/{plain.stem}")
+        plan.append((path, name, target))
+    targets: dict[Path, str] = {}
+    with store.write() as writer:
+        for path, name, target in plan:
+            node = ox.NamedNode(target)
+            try:
+                if name == "json-ld":
+                    with _open(path) as handle:
+                        quads = parse_quads(handle.read(), name, contexts=local_contexts(config))
+                    writer.ox.extend(q if not isinstance(q.graph_name, ox.DefaultGraph)
+                                     else ox.Quad(q.subject, q.predicate, q.object, node)
+                                     for q in quads)
+                else:
+                    if name == "rdf/xml":
+                        _check_xml_file(path)
+                    with _open(path) as handle, tqdm(
+                            total=path.stat().st_size if path.suffix != ".gz" else None,
+                            desc=path.name, unit="B", unit_scale=True,
+                            disable=not progress) as bar:
+                        writer.ox.bulk_load(input=io.BufferedReader(_Progress(handle, bar)),
+                                            format=engine_format(name), to_graph=node)
+            except RDFParseError as error:
+                raise LoadError(_located(path, error)) from None
+            except SyntaxError as error:
+                raise LoadError(_located(path, from_syntax_error(error))) from None
+            except (OSError, EOFError) as error:
+                raise LoadError(f"{path}: cannot read: {error}") from None
+            writer.mark_loaded([target])
+            targets[path] = target
+    return targets

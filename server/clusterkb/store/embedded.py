@@ -1,0 +1,562 @@
+"""The embedded backend: Oxigraph (pyoxigraph 0.5) on local disk, in immutable generations.
+
+Why generations: pyoxigraph allows one read-write opener per directory, and a
+read-only opener beside a writer is undefined. So a published directory is
+never written again. A write makes a hard-link ``backup()`` of the current
+generation into a new directory, changes that, fsyncs it and then switches the
+pointer file ``current.json`` with ``os.replace``. Readers (the web process,
+the query workers) see the pointer change and open the new generation
+read-only. A crash or SIGKILL at any moment leaves the pointer on the old
+generation or the new one, never on a mix: that is what makes
+``replace_graphs`` all or nothing.
+
+Layout of ``config.store_path``::
+
+    current.json          {"generation": "gen-000007-1a2b3c4d", "modified": "..."}
+    gen-000006-.../       the previous generations (a few kept for slow readers)
+    gen-000007-.../       the published one
+    .write.lock           flock held by the single writer
+
+Pending graphs (submissions under review) live in the same generation but are
+listed in an internal bookkeeping graph and are never part of the default
+graph or of the named graphs a public query can see; anything under
+``{base}graph/submission/`` is pending whatever the bookkeeping says.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gc
+import json
+import os
+import secrets
+import shutil
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from clusterkb.config import Config
+from clusterkb.namespaces import PREFIXES
+from clusterkb.store.base import QueryResult, QuerySyntaxError, Store, StoreError
+from clusterkb.store.pool import QueryPool
+from clusterkb.store.terms import IriMap, to_ox, to_rdflib
+
+POINTER = "current.json"
+LOCK = ".write.lock"
+GEN_PREFIX = "gen-"
+#: How many superseded generations stay on disk for readers still using them.
+KEEP_OLD_GENERATIONS = 2
+#: Bookkeeping graph: which graphs are pending and which a build made. Never published.
+INTERNAL_GRAPH = ox.NamedNode("urn:clusterkb:store")
+_STATUS = ox.NamedNode("urn:clusterkb:status")
+_ORIGIN = ox.NamedNode("urn:clusterkb:origin")
+_PENDING = ox.Literal("pending")
+_CHUNK = 20_000
+
+_DUMP_FORMATS: dict[str, ox.RdfFormat] = {
+    "application/n-quads": ox.RdfFormat.N_QUADS, "nq": ox.RdfFormat.N_QUADS,
+    "application/trig": ox.RdfFormat.TRIG, "trig": ox.RdfFormat.TRIG,
+    "text/turtle": ox.RdfFormat.TURTLE, "ttl": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES, "nt": ox.RdfFormat.N_TRIPLES,
+}
+_PREFIX_STRINGS = {name: str(ns) for name, ns in PREFIXES.items()}
+
+
+def dump_format(media_type: str) -> ox.RdfFormat:
+    """The dump format for a media type or short name (``nq``, ``trig``, ``ttl``, ``nt``)."""
+    key = media_type.split(";", 1)[0].strip().lower()
+    try:
+        return _DUMP_FORMATS[key]
+    except KeyError:
+        raise StoreError(f"cannot dump as {media_type!r}; use one of "
+                         "application/n-quads, application/trig, text/turtle, "
+                         "application/n-triples") from None
+
+
+class _Graphs:
+    """Which graphs of one opened engine store are published, which pending.
+
+    Shared by the read side (a published snapshot) and the write side (a
+    generation being prepared), so both decide visibility the same way.
+    """
+
+    def __init__(self, store: ox.Store, base_iri: str, *, frozen: bool = False) -> None:
+        self.ox = store
+        self._submission_prefix = f"{base_iri}graph/submission/"
+        self._frozen = frozen  # a published generation never changes: lists can be cached
+        self._cache: dict[str, object] = {}
+
+    def pending(self) -> set[str]:
+        if "pending" in self._cache:
+            return set(self._cache["pending"])  # type: ignore[arg-type]
+        marked = {q.subject.value for q in
+                  self.ox.quads_for_pattern(None, _STATUS, _PENDING, INTERNAL_GRAPH)}
+        pending = marked | {g for g in self._all() if g.startswith(self._submission_prefix)}
+        if self._frozen:
+            self._cache["pending"] = frozenset(pending)
+        return pending
+
+    def _all(self) -> list[str]:
+        return [g.value for g in self.ox.named_graphs()
+                if isinstance(g, ox.NamedNode) and g != INTERNAL_GRAPH]
+
+    def published(self) -> list[str]:
+        if "published" in self._cache:
+            return list(self._cache["published"])  # type: ignore[call-overload]
+        pending = self.pending()
+        published = sorted(g for g in self._all() if g not in pending)
+        if self._frozen:
+            self._cache["published"] = tuple(published)
+        return published
+
+    def graph(self, iri: str) -> Graph:
+        graph = Graph()
+        for quad in self.ox.quads_for_pattern(None, None, None, ox.NamedNode(iri)):
+            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate),
+                       to_rdflib(quad.object)))
+        return graph
+
+    def trusted(self, query: str):
+        published = [ox.NamedNode(g) for g in self.published()]
+        try:
+            return self.ox.query(query, default_graph=published, named_graphs=published)
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from None
+
+    def select(self, query: str) -> list[dict]:
+        result = self.trusted(query)
+        if not isinstance(result, ox.QuerySolutions):
+            raise StoreError("select() needs a SELECT query")
+        names = [v.value for v in result.variables]
+        return [{name: to_rdflib(row[name]) for name in names if row[name] is not None}
+                for row in result]
+
+    def ask(self, query: str) -> bool:
+        result = self.trusted(query)
+        if not isinstance(result, ox.QueryBoolean):
+            raise StoreError("ask() needs an ASK query")
+        return bool(result)
+
+    def construct(self, query: str) -> Graph:
+        result = self.trusted(query)
+        if not isinstance(result, ox.QueryTriples):
+            raise StoreError("construct() needs a CONSTRUCT or DESCRIBE query")
+        graph = Graph()
+        for triple in result:
+            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate),
+                       to_rdflib(triple.object)))
+        return graph
+
+    def dump(self, fmt: ox.RdfFormat) -> Iterator[bytes]:
+        first = True
+        for iri in self.published():
+            quads = self.ox.quads_for_pattern(None, None, None, ox.NamedNode(iri))
+            while chunk := list(islice(quads, _CHUNK)):
+                items = chunk if fmt.supports_datasets else [q.triple for q in chunk]
+                prefixes = _PREFIX_STRINGS if fmt in (ox.RdfFormat.TURTLE,
+                                                      ox.RdfFormat.TRIG) and first else None
+                yield ox.serialize(items, format=fmt, prefixes=prefixes)
+                first = False
+
+
+class StoreWriter:
+    """Changes to a generation that is not published yet (see ``EmbeddedStore.write``)."""
+
+    def __init__(self, store: ox.Store, base_iri: str) -> None:
+        self._graphs = _Graphs(store, base_iri)
+        self.published_changed = False
+
+    @property
+    def ox(self) -> ox.Store:
+        """The engine store of the new generation, for bulk loading."""
+        return self._graphs.ox
+
+    def graphs(self) -> list[str]:
+        """Published graphs of the new generation as it stands."""
+        return self._graphs.published()
+
+    def pending(self) -> set[str]:
+        return self._graphs.pending()
+
+    def graphs_from(self, origin: str) -> set[str]:
+        """Graphs last written with ``origin`` (e.g. ``"build"``)."""
+        return {q.subject.value for q in self.ox.quads_for_pattern(
+            None, _ORIGIN, ox.Literal(origin), INTERNAL_GRAPH)}
+
+    def replace_graph(self, iri: str, data: Graph | Iterable, *, publish: bool = True,
+                      origin: str | None = None, iri_map: IriMap | None = None) -> int:
+        """Replace graph ``iri`` with ``data`` (an rdflib Graph or engine triples/quads).
+
+        Returns the number of triples written.
+        """
+        node = ox.NamedNode(iri)
+        self.delete_graph(iri)
+        count = 0
+        quads = self._quads(node, data, iri_map)
+        while chunk := list(islice(quads, _CHUNK)):
+            self.ox.extend(chunk)
+            count += len(chunk)
+        self.ox.add_graph(node)
+        if not publish:
+            self.ox.add(ox.Quad(node, _STATUS, _PENDING, INTERNAL_GRAPH))
+        else:
+            self.published_changed = True
+        if origin:
+            self.ox.add(ox.Quad(node, _ORIGIN, ox.Literal(origin), INTERNAL_GRAPH))
+        return count
+
+    @staticmethod
+    def _quads(node: ox.NamedNode, data: Graph | Iterable,
+               iri_map: IriMap | None) -> Iterator[ox.Quad]:
+        if isinstance(data, Graph):
+            for s, p, o in data:
+                if iri_map:
+                    yield ox.Quad(to_ox(s, iri_map), to_ox(p, iri_map), to_ox(o, iri_map), node)
+                else:
+                    yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), node)
+            return
+        for item in data:
+            yield ox.Quad(item.subject, item.predicate, item.object, node)
+
+    def publish(self, iri: str) -> None:
+        """Make a pending graph part of the published data."""
+        self.ox.remove(ox.Quad(ox.NamedNode(iri), _STATUS, _PENDING, INTERNAL_GRAPH))
+        self.published_changed = True
+
+    def delete_graph(self, iri: str) -> None:
+        node = ox.NamedNode(iri)
+        if self.ox.contains_named_graph(node):
+            if iri not in self.pending():
+                self.published_changed = True
+            self.ox.remove_graph(node)
+        for quad in list(self.ox.quads_for_pattern(node, None, None, INTERNAL_GRAPH)):
+            self.ox.remove(quad)
+
+    def mark_loaded(self, graphs: Iterable[str]) -> None:
+        """Record that a bulk load wrote ``graphs`` (published unless pending by name)."""
+        for iri in graphs:
+            self.ox.add_graph(ox.NamedNode(iri))
+        self.published_changed = True
+
+    def view(self) -> SnapshotStore:
+        """A read-only ``Store`` over the generation being written (e.g. for the catalogue)."""
+        return SnapshotStore(self._graphs)
+
+
+class SnapshotStore(Store):
+    """A ``Store`` answering trusted reads from one engine store, in process, no writes.
+
+    Used to hand a not-yet-published generation to code that computes metadata
+    from the data (the catalogue); ``query`` runs in process without a time limit.
+    """
+
+    def __init__(self, graphs: _Graphs) -> None:
+        self._graphs = graphs
+
+    def query(self, query: str, *, media_type: str, default_graph_uris: Sequence[str] = (),
+              named_graph_uris: Sequence[str] = (), timeout: float | None = None,
+              max_rows: int | None = None) -> QueryResult:
+        from clusterkb.store._worker import run_query
+
+        published = self._graphs.published()
+        try:
+            body, media, kind, truncated = run_query(
+                self._graphs.ox, query, media_type, published, published,
+                max_rows or 10**9, _PREFIX_STRINGS)
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from None
+        return QueryResult(body, media, kind, truncated)
+
+    def select(self, query: str) -> list[dict]:
+        return self._graphs.select(query)
+
+    def ask(self, query: str) -> bool:
+        return self._graphs.ask(query)
+
+    def construct(self, query: str) -> Graph:
+        return self._graphs.construct(query)
+
+    def graphs(self) -> list[str]:
+        return self._graphs.published()
+
+    def graph(self, iri: str) -> Graph:
+        return self._graphs.graph(iri)
+
+    def replace_graphs(self, graphs: Mapping[str, Graph], *, publish: bool = True) -> None:
+        raise StoreError("this store view is read-only")
+
+    def delete_graph(self, iri: str) -> None:
+        raise StoreError("this store view is read-only")
+
+    def dump(self, media_type: str) -> Iterator[bytes]:
+        return self._graphs.dump(dump_format(media_type))
+
+    def generation(self) -> str:
+        return "unpublished"
+
+    def modified(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class _Published:
+    """The generation currently published, opened read-only (immutable once published)."""
+
+    def __init__(self, directory: Path | None, name: str, modified: datetime,
+                 base_iri: str, stamp: tuple) -> None:
+        self.directory = directory
+        self.name = name
+        self.modified = modified
+        self.stamp = stamp
+        store = ox.Store.read_only(str(directory)) if directory else ox.Store()
+        self.graphs = _Graphs(store, base_iri, frozen=True)
+
+
+class EmbeddedStore(Store):
+    """Oxigraph on disk under ``config.store_path``; see the module docstring for the layout."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.path = Path(config.store_path)
+        self._lock = threading.Lock()
+        self._published: _Published | None = None
+        self._pool = QueryPool(config.query_workers)
+        self._dataset_cache: dict[str, tuple[list[str], list[str]] | None] = {}
+
+    # --- the published generation -----------------------------------------------
+    def _pointer(self) -> tuple[dict | None, tuple]:
+        try:
+            stat = os.stat(self.path / POINTER)
+        except FileNotFoundError:
+            return None, ()
+        stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        with open(self.path / POINTER, encoding="utf-8") as handle:
+            return json.load(handle), stamp
+
+    def _current(self) -> _Published:
+        """The published generation, reopened when the pointer file changed."""
+        with self._lock:
+            pointer, stamp = self._pointer()
+            if self._published is None or self._published.stamp != stamp:
+                if pointer is None:
+                    self._published = _Published(None, "gen-empty",
+                                                 datetime.fromtimestamp(0, UTC),
+                                                 self.config.base_iri, stamp)
+                else:
+                    self._published = _Published(
+                        self.path / pointer["generation"], pointer["generation"],
+                        datetime.fromisoformat(pointer["modified"]),
+                        self.config.base_iri, stamp)
+            return self._published
+
+    # --- untrusted queries ---------------------------------------------------------
+    def query(self, query: str, *, media_type: str, default_graph_uris: Sequence[str] = (),
+              named_graph_uris: Sequence[str] = (), timeout: float | None = None,
+              max_rows: int | None = None) -> QueryResult:
+        current = self._current()
+        published = current.graphs.published()
+        default, named = published, published
+        if not default_graph_uris and not named_graph_uris:
+            clause = self._dataset_clause(query)
+            if clause is not None:
+                default_graph_uris, named_graph_uris = clause
+                default, named = self._visible(default_graph_uris, published), \
+                    self._visible(named_graph_uris, published)
+        else:
+            default = self._visible(default_graph_uris, published)
+            named = self._visible(named_graph_uris, published)
+        request = {
+            "gen_dir": str(current.directory) if current.directory else None,
+            "query": query, "media_type": media_type, "default": default, "named": named,
+            "max_rows": self.config.max_result_rows if max_rows is None else max_rows,
+            "prefixes": _PREFIX_STRINGS,
+        }
+        return self._pool.run(request, self.config.query_timeout if timeout is None else timeout)
+
+    @staticmethod
+    def _visible(requested: Sequence[str], published: list[str]) -> list[str]:
+        allowed = set(published)
+        return [g for g in requested if g in allowed]
+
+    def _dataset_clause(self, query: str) -> tuple[list[str], list[str]] | None:
+        """The FROM / FROM NAMED graphs of ``query``, or None when it has none.
+
+        The engine ignores a query's own dataset clause once the caller sets the
+        dataset (which must always happen here, to hide pending graphs), so the
+        clause is read with rdflib's parser and then filtered to published graphs.
+        """
+        if "from" not in query.lower():
+            return None
+        if query in self._dataset_cache:
+            return self._dataset_cache[query]
+        from rdflib.plugins.sparql.algebra import translateQuery
+        from rdflib.plugins.sparql.parser import parseQuery
+
+        try:
+            clauses = translateQuery(parseQuery(query)).algebra.get("datasetClause") or []
+        except Exception:  # noqa: BLE001 - the engine reports the syntax error itself
+            return None
+        default: list[str] = []
+        named: list[str] = []
+        for clause in clauses:
+            if "default" in clause:
+                default.append(str(clause["default"]))
+            elif "named" in clause:
+                named.append(str(clause["named"]))
+        result = (default, named) if default or named else None
+        if len(self._dataset_cache) > 256:
+            self._dataset_cache.clear()
+        self._dataset_cache[query] = result
+        return result
+
+    # --- trusted queries -------------------------------------------------------------
+    def select(self, query: str) -> list[dict]:
+        return self._current().graphs.select(query)
+
+    def ask(self, query: str) -> bool:
+        return self._current().graphs.ask(query)
+
+    def construct(self, query: str) -> Graph:
+        return self._current().graphs.construct(query)
+
+    # --- graphs --------------------------------------------------------------------------
+    def graphs(self) -> list[str]:
+        return self._current().graphs.published()
+
+    def pending_graphs(self) -> list[str]:
+        """IRIs of the graphs stored but not published (submissions under review)."""
+        return sorted(self._current().graphs.pending())
+
+    def graph(self, iri: str) -> Graph:
+        return self._current().graphs.graph(iri)
+
+    def is_empty(self) -> bool:
+        """True when nothing was ever published (``serve`` then builds first)."""
+        return self._pointer()[0] is None
+
+    def replace_graphs(self, graphs: Mapping[str, Graph], *, publish: bool = True) -> None:
+        with self.write() as writer:
+            for iri, data in graphs.items():
+                writer.replace_graph(iri, data, publish=publish)
+
+    def delete_graph(self, iri: str) -> None:
+        with self.write() as writer:
+            writer.delete_graph(iri)
+
+    def publish_graph(self, iri: str) -> None:
+        """Turn a pending graph into a published one (not for ``graph/submission/*``)."""
+        with self.write() as writer:
+            writer.publish(iri)
+
+    def dump(self, media_type: str) -> Iterator[bytes]:
+        fmt = dump_format(media_type)
+        return self._current().graphs.dump(fmt)
+
+    # --- writing a new generation -----------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[StoreWriter]:
+        """Prepare a new generation; it is published only if the block ends without error.
+
+        Writers are serialised by an flock, across processes. On an exception
+        (or a kill) the new generation is discarded and the published one stays.
+        """
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / LOCK, "a+") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                pointer, _ = self._pointer()
+                current = pointer["generation"] if pointer else None
+                self._prune(current)
+                number = _gen_number(current) + 1 if current else 1
+                new_dir = self.path / f"{GEN_PREFIX}{number:06d}-{secrets.token_hex(4)}"
+                if current:
+                    source = ox.Store.read_only(str(self.path / current))
+                    source.backup(str(new_dir))
+                    del source
+                engine = ox.Store(str(new_dir))
+                writer = StoreWriter(engine, self.config.base_iri)
+                del engine
+                try:
+                    yield writer
+                    writer.ox.flush()
+                except BaseException:
+                    writer._graphs = None  # type: ignore[assignment]
+                    gc.collect()
+                    shutil.rmtree(new_dir, ignore_errors=True)
+                    raise
+                changed = writer.published_changed
+                writer._graphs = None  # type: ignore[assignment]  # closes the RW opener
+                gc.collect()
+                _fsync_tree(new_dir)
+                modified = (datetime.now(UTC) if changed or pointer is None
+                            else datetime.fromisoformat(pointer["modified"]))
+                self._switch(new_dir.name, modified)
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+    def _switch(self, generation: str, modified: datetime) -> None:
+        tmp = self.path / f".{POINTER}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump({"generation": generation, "modified": modified.isoformat()}, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.path / POINTER)
+        _fsync_dir(self.path)
+
+    def _prune(self, current: str | None) -> None:
+        """Remove aborted generations and all but a few superseded ones (writer lock held)."""
+        gens = sorted((p for p in self.path.glob(f"{GEN_PREFIX}*") if p.is_dir()),
+                      key=lambda p: _gen_number(p.name))
+        if current is None:
+            doomed = gens
+        else:
+            number = _gen_number(current)
+            older = [p for p in gens if _gen_number(p.name) < number]
+            doomed = [p for p in gens if _gen_number(p.name) > number]
+            doomed += older[:-KEEP_OLD_GENERATIONS] if KEEP_OLD_GENERATIONS else older
+        for path in doomed:
+            shutil.rmtree(path, ignore_errors=True)
+
+    # --- change tracking -----------------------------------------------------------------------
+    def generation(self) -> str:
+        return self._current().name
+
+    def modified(self) -> datetime:
+        return self._current().modified
+
+    def close(self) -> None:
+        self._pool.close()
+        with self._lock:
+            self._published = None
+
+
+def _gen_number(name: str) -> int:
+    try:
+        return int(name[len(GEN_PREFIX):].split("-", 1)[0])
+    except ValueError:
+        return 0
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(root: Path) -> None:
+    """Make every file of a generation durable before the pointer names it."""
+    for directory, _, files in os.walk(root):
+        for name in files:
+            fd = os.open(os.path.join(directory, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(directory))

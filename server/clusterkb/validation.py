@@ -1,0 +1,431 @@
+"""Validate RDF against the clusterkb SHACL shapes: one validator for the CLI, HTTP and build.
+
+Why this module exists rather than calls to ``pyshacl.validate`` everywhere:
+
+* **Speed.** The shapes, the ontology and the concept schemes are parsed once
+  per process (cached by the configured directories) and the shapes graph is
+  harvested once, so validating a profile of a few hundred triples in a warm
+  process takes milliseconds.
+* **Safety.** pyshacl treats a string argument as a file name or URL, and can
+  follow ``owl:imports``. Here it only ever receives rdflib Graphs that our own
+  code parsed (``clusterkb.rdfio``: size limits, no remote JSON-LD contexts, no
+  DTDs or entities in RDF/XML), and imports are never followed.
+* **Context.** Data is validated together with the ontology and the concept
+  schemes, so ``sh:class`` sees the class hierarchy and scheme-membership
+  checks (``skos:inScheme``) see the concepts.
+* **Graph provenance.** A dataset's named graphs are validated as one union;
+  each graph name is typed ``ckbsh:PublishedGraph`` for the duration of the
+  validation so that ``ckbsh:PublishedGraphShape`` can require its
+  ``prov:wasDerivedFrom`` (see ``validate_dataset``). In the same way,
+  resources that use a ``ckb:`` term the ontology does not define are typed
+  ``ckbsh:UsesUndefinedTerm``: finding them is one pass in Python, while the
+  same scan in rdflib's SPARQL would double the time of a validation.
+
+``ValidationReport.to_json()`` returns a stable, documented dict::
+
+    {"conforms": bool,                      # True when there is no sh:Violation
+     "counts": {"Violation": int, "Warning": int, "Info": int},
+     "results": [{"focus": str,             # IRI or "_:id" of the focus node
+                  "focus_label": str|None,  # its name, when the data gives one
+                  "path": str|None,         # property IRI, or a SPARQL path for complex paths
+                  "value": str|None,        # an IRI, or a literal in N-Triples syntax
+                  "constraint": str,        # constraint component IRI (sh:...ConstraintComponent)
+                  "severity": "Violation"|"Warning"|"Info",
+                  "message": str,
+                  "shape": str|None}]}      # IRI of the property/node shape that failed, or
+                                            # of the named SPARQL constraint (sh:sparql) that failed
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from pyshacl import Validator as _PyshaclValidator
+from pyshacl.graph_abstraction import RdfLibDataGraph
+from pyshacl.shapes_graph import ShapesGraph
+from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SDO, SKOS
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.term import Node
+
+from clusterkb.config import Config
+from clusterkb.namespaces import LEGAL, SH, graph_iri
+from clusterkb.rdfio import (
+    RDFParseError,
+    format_for_path,
+    local_contexts,
+    parse_dataset,
+    parse_graph,
+)
+
+CKBSH = Namespace("https://w3id.org/clusterkb/shapes#")
+PUBLISHED_GRAPH = CKBSH.PublishedGraph
+USES_UNDEFINED_TERM = CKBSH.UsesUndefinedTerm
+CKB_NAMESPACE = "https://w3id.org/clusterkb/ontology#"
+
+SEVERITIES = ("Violation", "Warning", "Info")
+_LABEL_PROPERTIES = (SKOS.prefLabel, RDFS.label, SDO.name, FOAF.name, LEGAL.legalName,
+                     DCTERMS.title)
+# What validation needs from the ontology and concept schemes: types (sh:class,
+# targets), the class hierarchy, and scheme membership and hierarchy of concepts.
+_CONTEXT_PREDICATES = (RDF.type, RDFS.subClassOf, RDFS.subPropertyOf, RDFS.isDefinedBy,
+                       SKOS.inScheme, SKOS.topConceptOf, SKOS.broader)
+_PREFIXES = {
+    "sh": str(SH), "ckbsh": str(CKBSH), "ckb": "https://w3id.org/clusterkb/ontology#",
+    "org": "http://www.w3.org/ns/org#", "schema": str(SDO), "skos": str(SKOS),
+    "rdfs": str(RDFS), "dct": str(DCTERMS), "foaf": str(FOAF), "prov": "http://www.w3.org/ns/prov#",
+    "eurio": "http://data.europa.eu/s66#", "legal": str(LEGAL),
+    "adms": "http://www.w3.org/ns/adms#", "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+
+__all__ = ["RDFParseError", "ValidationReport", "ValidationResult", "compact", "validate_bytes",
+           "validate_dataset", "validate_graph", "validate_kb", "validate_parsed"]
+
+
+# --- report --------------------------------------------------------------------------------
+
+def compact(iri: str) -> str:
+    """``ckb:awardLevel`` for a known namespace, else the IRI in angle brackets (for humans)."""
+    for prefix, namespace in _PREFIXES.items():
+        if iri.startswith(namespace) and iri != namespace:
+            return f"{prefix}:{iri[len(namespace):]}"
+    return f"<{iri}>"
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One SHACL result, flattened for people and JSON clients."""
+
+    focus: str
+    focus_label: str | None
+    path: str | None
+    value: str | None
+    constraint: str
+    severity: str
+    message: str
+    shape: str | None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"focus": self.focus, "focus_label": self.focus_label, "path": self.path,
+                "value": self.value, "constraint": self.constraint, "severity": self.severity,
+                "message": self.message, "shape": self.shape}
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of a validation: flattened results plus the SHACL report graph."""
+
+    results: list[ValidationResult]
+    graph: Graph = field(repr=False)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        tally = Counter(r.severity for r in self.results)
+        return {s: tally.get(s, 0) for s in SEVERITIES}
+
+    @property
+    def conforms(self) -> bool:
+        """True when nothing breaks consumers: warnings and infos do not count."""
+        return self.counts["Violation"] == 0
+
+    def by_focus(self) -> dict[str, list[ValidationResult]]:
+        """Results grouped by focus node, the worst first within each node."""
+        groups: dict[str, list[ValidationResult]] = {}
+        for result in self.results:
+            groups.setdefault(result.focus, []).append(result)
+        return groups
+
+    def to_json(self) -> dict:
+        return {"conforms": self.conforms, "counts": self.counts,
+                "results": [r.to_dict() for r in self.results]}
+
+    def to_turtle(self) -> str:
+        return self.graph.serialize(format="turtle")
+
+    def to_jsonld(self) -> str:
+        return self.graph.serialize(format="json-ld", auto_compact=True)
+
+    def text(self) -> str:
+        counts = self.counts
+        verdict = "conforms" if self.conforms else "does NOT conform"
+        lines = [f"Validation: {verdict} ({counts['Violation']} violation(s), "
+                 f"{counts['Warning']} warning(s), {counts['Info']} info(s))"]
+        for focus, results in self.by_focus().items():
+            shown = compact(focus) if not focus.startswith("_:") else focus
+            label = results[0].focus_label
+            lines.append("")
+            lines.append(f"{shown}" + (f"  \"{label}\"" if label else ""))
+            for r in results:
+                where = f"path {_short_path(r.path)}" if r.path else "the node itself"
+                value = f", value {_short_value(r.value)}" if r.value is not None else ""
+                lines.append(f"  [{r.severity}] {where}{value}")
+                lines.append(f"      {r.message}")
+        return "\n".join(lines) + "\n"
+
+
+def _short_path(path: str) -> str:
+    return path if path.startswith(("^", "(")) else compact(path)
+
+
+def _short_value(value: str) -> str:
+    if value.startswith(("http://", "https://", "urn:")):
+        return compact(value)
+    return value
+
+
+# --- the cached context: shapes, ontology, vocabularies ------------------------------------
+
+@dataclass
+class _Context:
+    """What every validation of one configuration shares; built once per process."""
+
+    shapes: Graph
+    shapes_graph: ShapesGraph
+    extra: Graph  # ontology + concept schemes, mixed into every data graph
+    defined_terms: frozenset[URIRef]  # ckb: terms the ontology defines (rdfs:isDefinedBy)
+    lock: threading.Lock  # pyshacl's ShapesGraph keeps per-run caches: one run at a time
+    prepared: dict[str, Query] = field(default_factory=dict)  # SPARQL text -> parsed query
+
+
+class _PreparedQueryGraph(RdfLibDataGraph):
+    """The data graph as pyshacl sees it, parsing each SPARQL constraint's text only once.
+
+    pyshacl hands rdflib the same query text for every focus node, and rdflib
+    parses it again each time; parsing, not evaluation, was most of the time.
+    """
+
+    def __init__(self, graph: Graph, prepared: dict[str, Query]) -> None:
+        super().__init__(graph.store, graph)
+        self._prepared = prepared
+
+    def query(self, query_object, *args, **kwargs):  # type: ignore[override]
+        if isinstance(query_object, str):
+            prepared = self._prepared.get(query_object)
+            if prepared is None:
+                prepared = self._prepared[query_object] = prepareQuery(query_object)
+            query_object = prepared
+        return super().query(query_object, *args, **kwargs)
+
+
+def _read_turtle_files(paths: Iterable[Path]) -> Graph:
+    graph = Graph()
+    for path in sorted(paths):
+        try:
+            graph += parse_graph(path.read_bytes(), "turtle", base_iri=path.as_uri())
+        except RDFParseError as error:
+            raise RDFParseError(f"{path}: {error.message}", error.line, error.column) from None
+    return graph
+
+
+@lru_cache(maxsize=8)
+def _context(shapes_dir: Path, ontology_dir: Path) -> _Context:
+    shapes = _read_turtle_files(shapes_dir.glob("*.ttl"))
+    ontology = _read_turtle_files(list(ontology_dir.glob("*.ttl"))
+                                  + list(ontology_dir.glob("vocabularies/*.ttl")))
+    extra = Graph()  # only what the shapes look at: copied into every data graph, so keep it small
+    for predicate in _CONTEXT_PREDICATES:
+        for s, o in ontology.subject_objects(predicate):
+            extra.add((s, predicate, o))
+    shapes_graph = ShapesGraph(shapes)
+    shapes_graph.shapes  # noqa: B018  (harvests and parses the shapes once, now)
+    defined = frozenset(s for s in ontology.subjects(RDFS.isDefinedBy, None)
+                        if isinstance(s, URIRef) and str(s).startswith(CKB_NAMESPACE))
+    return _Context(shapes, shapes_graph, extra, defined, threading.Lock())
+
+
+def _get_context(config: Config) -> _Context:
+    return _context(Path(config.shapes_dir).resolve(), Path(config.ontology_dir).resolve())
+
+
+# --- validation ----------------------------------------------------------------------------
+
+def validate_graph(data: Graph, config: Config) -> ValidationReport:
+    """Validate one graph (with the ontology and concept schemes beside it)."""
+    return _validate(data, config)
+
+
+def validate_dataset(dataset: Dataset, config: Config) -> ValidationReport:
+    """Validate the union of a dataset's graphs, and require provenance of each named graph.
+
+    Every non-empty named graph of data is typed ``ckbsh:PublishedGraph`` in the
+    data graph handed to pyshacl (never in the caller's dataset), so the shape on
+    that class requires ``<graph> prov:wasDerivedFrom <source>``. The project's
+    own documents (``graph/ontology``, ``graph/vocab/...``, ``graph/shapes``,
+    ``graph/catalog``) are exempt: they describe themselves in their headers. So
+    the build can hand over everything it publishes.
+    """
+    union = Graph()
+    markers = Graph()
+    default = dataset.default_graph.identifier
+    for graph in dataset.graphs():
+        union += graph
+        if (isinstance(graph.identifier, URIRef) and graph.identifier != default and len(graph)
+                and not _is_project_document(str(graph.identifier), config)):
+            markers.add((graph.identifier, RDF.type, PUBLISHED_GRAPH))
+    return _validate(union, config, markers)
+
+
+def _is_project_document(graph: str, config: Config) -> bool:
+    own = [graph_iri(config.base_iri, name) for name in ("ontology", "shapes", "catalog")]
+    return graph in own or graph.startswith(graph_iri(config.base_iri, "vocab/"))
+
+
+def validate_bytes(data: bytes, fmt: str, config: Config, *,
+                   base_iri: str | None = None) -> ValidationReport:
+    """Parse untrusted bytes safely (``clusterkb.rdfio``) and validate them.
+
+    Quad formats with named graphs are validated as a dataset (with the
+    provenance check); anything else as one graph. Raises ``RDFParseError`` (with
+    line and column) for unreadable input.
+    """
+    dataset = parse_dataset(data, fmt, base_iri=base_iri or config.base_iri,
+                            max_bytes=config.max_upload_bytes, contexts=local_contexts(config))
+    return validate_parsed(dataset, config)
+
+
+def validate_parsed(dataset: Dataset, config: Config) -> ValidationReport:
+    """Validate parsed input: as a dataset when it has named graphs, else as one graph."""
+    default = dataset.default_graph.identifier
+    if any(g.identifier != default and len(g) for g in dataset.graphs()):
+        return validate_dataset(dataset, config)
+    return validate_graph(dataset.default_graph, config)
+
+
+def kb_dataset(config: Config) -> Dataset:
+    """Every file of ``kb/`` in its named graph (``kb/clusters/x.ttl`` -> ``graph/clusters/x``)."""
+    dataset = Dataset()
+    kb_dir = Path(config.kb_dir)
+    for path in sorted(kb_dir.rglob("*")):
+        fmt = format_for_path(path)
+        if not path.is_file() or fmt is None:
+            continue
+        name = path.relative_to(kb_dir).with_suffix("").as_posix()
+        try:
+            parsed = parse_dataset(path.read_bytes(), fmt, base_iri=config.base_iri)
+        except RDFParseError as error:
+            raise RDFParseError(f"{path}: {error.message}", error.line, error.column) from None
+        target = dataset.graph(URIRef(graph_iri(config.base_iri, name)))
+        for graph in parsed.graphs():
+            target += graph
+    return dataset
+
+
+def validate_kb(config: Config) -> ValidationReport:
+    """Validate the whole KB, one named graph per file, with the provenance checks."""
+    return validate_dataset(kb_dataset(config), config)
+
+
+def _validate(data: Graph, config: Config, markers: Graph | None = None) -> ValidationReport:
+    context = _get_context(config)
+    combined = Graph()
+    combined += context.extra
+    combined += data
+    if markers is not None:
+        combined += markers
+    for subject, predicate, obj in data:
+        term = obj if predicate == RDF.type else predicate
+        if (isinstance(term, URIRef) and term.startswith(CKB_NAMESPACE)
+                and term not in context.defined_terms):
+            combined.add((subject, RDF.type, USES_UNDEFINED_TERM))
+    validator = _PyshaclValidator(
+        _PreparedQueryGraph(combined, context.prepared), shacl_graph=context.shapes,
+        options={"inference": "none", "advanced": True, "inplace": True,
+                 "allow_warnings": True, "allow_infos": True})
+    with context.lock:
+        validator.shacl_graph = context.shapes_graph  # reuse the harvested shapes
+        _conforms, report_graph, _text = validator.run()
+    return ValidationReport(_flatten(report_graph, data), report_graph)
+
+
+def _flatten(report: Graph, data: Graph) -> list[ValidationResult]:
+    results = []
+    for node in report.subjects(RDF.type, SH.ValidationResult):
+        if (None, SH.detail, node) in report:
+            continue  # why a nested sh:node failed: its parent result already reports it
+        focus = report.value(node, SH.focusNode)
+        severity = report.value(node, SH.resultSeverity)
+        message = report.value(node, SH.resultMessage)
+        value = report.value(node, SH.value)
+        path_node = report.value(node, SH.resultPath)
+        shape = report.value(node, SH.sourceShape)
+        constraint = report.value(node, SH.sourceConstraint)
+        if isinstance(constraint, URIRef):  # a named SPARQL constraint: more precise than its shape
+            shape = constraint
+        results.append(ValidationResult(
+            focus=_node_id(focus),
+            focus_label=_label(data, focus),
+            path=_path(report, path_node) if path_node is not None else None,
+            value=_term(value) if value is not None else None,
+            constraint=str(report.value(node, SH.sourceConstraintComponent)),
+            severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
+            message=str(message) if message is not None else "",
+            shape=str(shape) if isinstance(shape, URIRef) else None,
+        ))
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    results.sort(key=lambda r: (r.focus, order.get(r.severity, 9), r.path or "", r.value or "",
+                                r.constraint))
+    return results
+
+
+def _node_id(node: Node | None) -> str:
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    return str(node)
+
+
+def _term(node: Node) -> str:
+    if isinstance(node, Literal):
+        return node.n3()
+    return _node_id(node)
+
+
+def _label(data: Graph, node: Node | None) -> str | None:
+    """The focus node's name: an English label first, then any."""
+    if node is None:
+        return None
+    for prop in _LABEL_PROPERTIES:
+        labels = [o for o in data.objects(node, prop) if isinstance(o, Literal)]
+        for lang in ("en", None):
+            for label in labels:
+                if label.language == lang or lang is None:
+                    return str(label)
+    return None
+
+
+def _path(graph: Graph, path: Node) -> str:
+    """A result path: the IRI for a predicate path, SPARQL syntax (full IRIs) otherwise."""
+    if isinstance(path, URIRef):
+        return str(path)
+    inverse = graph.value(path, SH.inversePath)
+    if inverse is not None:
+        inner = _path(graph, inverse)
+        return f"^<{inner}>" if isinstance(inverse, URIRef) else f"^({inner})"
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        parts = [_wrap(graph, p) for p in Collection(graph, alternatives)]
+        return "(" + "|".join(parts) + ")"
+    if graph.value(path, RDF.first) is not None:
+        return "(" + "/".join(_wrap(graph, p) for p in Collection(graph, path)) + ")"
+    for modifier, suffix in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"),
+                             (SH.zeroOrOnePath, "?")):
+        inner = graph.value(path, modifier)
+        if inner is not None:
+            return f"{_wrap(graph, inner)}{suffix}"
+    return str(path)
+
+
+def _wrap(graph: Graph, path: Node) -> str:
+    return f"<{path}>" if isinstance(path, URIRef) else _path(graph, path)
+
+
+def report_json(report: ValidationReport) -> str:
+    """``to_json()`` as a JSON text (used by the CLI and HTTP)."""
+    return json.dumps(report.to_json(), indent=2, ensure_ascii=False)

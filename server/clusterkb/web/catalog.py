@@ -1,0 +1,200 @@
+"""``/catalog`` (DCAT-AP, paged with Hydra) and ``/.well-known/void`` (VoID statistics).
+
+Both are built live from the store, once per generation and page, because
+they state facts that change with the data (dates, sizes, counts) and the
+URLs of the server they are answered on.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, VOID, XSD
+
+from clusterkb.catalog import Page, catalog_graph, parse_date
+from clusterkb.namespaces import HYDRA
+from clusterkb.web import negotiate
+from clusterkb.web.context import config, store
+from clusterkb.web.dumps import DUMP_NAMES, dump_sizes
+
+bp = Blueprint("catalog", __name__)
+
+_FORMATS = (negotiate.HTML, negotiate.TURTLE, negotiate.JSONLD, negotiate.RDFXML,
+            negotiate.NTRIPLES)
+
+
+def _cached(key: tuple, make) -> Graph:
+    """Memoise per store generation: a new generation drops every older entry."""
+    cache = current_app.extensions.setdefault("clusterkb.catalog_cache", {})
+    generation = store().generation()
+    if cache.get("generation") != generation:
+        cache.clear()
+        cache["generation"] = generation
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
+def _forced(ext: str | None) -> negotiate.Format | None:
+    if ext is None:
+        return None
+    _, fmt = negotiate.split_extension(f"x.{ext}")
+    if fmt is None or fmt not in _FORMATS:
+        abort(404, description=f"Unknown extension .{ext}")
+    return fmt
+
+
+def _page_from_args() -> Page:
+    raw_page = request.args.get("page", "1")
+    try:
+        number = int(raw_page)
+    except ValueError:
+        number = 0
+    if number < 1:
+        abort(400, description=f"Query parameter 'page' must be a positive integer, "
+                               f"got {raw_page!r}")
+    since = request.args.get("modified_since")
+    modified_since = None
+    if since is not None:
+        try:
+            modified_since = parse_date(since)
+        except ValueError:
+            abort(400, description="Query parameter 'modified_since' must be an ISO 8601 date "
+                                   f"(YYYY-MM-DD) or date-time, got {since!r}")
+    return Page(number=number, size=config().catalog_page_size, modified_since=modified_since)
+
+
+@bp.get("/catalog")
+@bp.get("/catalog.<ext>")
+def catalog(ext: str | None = None):
+    fmt = negotiate.choose(_FORMATS, forced=_forced(ext))
+    page = _page_from_args()
+    root = request.url_root
+    cfg, st = config(), store()
+    graph = _cached(("catalog", root, page), lambda: catalog_graph(
+        cfg, st, public_url=root, byte_sizes=dump_sizes(cfg, st), page=page))
+    if page.number > 1 and not any(graph.objects(URIRef(f"{cfg.base_iri}catalog"),
+                                                 DCAT.dataset)):
+        abort(404, description=f"Page {page.number} is past the last page of the catalogue")
+    query = request.query_string.decode("latin-1")
+    link = negotiate.link_header(
+        lambda f: f"{request.script_root}/catalog.{f.name}" + (f"?{query}" if query else ""),
+        _FORMATS)
+    if fmt is not negotiate.HTML:
+        return negotiate.rdf_response(graph, fmt, link)
+    data_links = negotiate.data_links(
+        lambda f: f"{request.script_root}/catalog.{f.name}" + (f"?{query}" if query else ""),
+        _FORMATS[1:])
+    body = render_template("catalog.html", c=catalog_view(graph, cfg.base_iri),
+                           data_links=data_links)
+    return negotiate.finish(current_app.response_class(body, mimetype="text/html"), link)
+
+
+def catalog_view(graph: Graph, base: str) -> dict:
+    """What ``catalog.html`` shows: datasets with their distributions, the service, paging."""
+    cat = URIRef(f"{base}catalog")
+
+    def text(node, prop):
+        return _literal(graph, node, prop)
+
+    datasets = []
+    for d in sorted(graph.objects(cat, DCAT.dataset)):
+        dists = []
+        for dist in sorted(graph.objects(d, DCAT.distribution)):
+            size = graph.value(dist, DCAT.byteSize)
+            dists.append({"title": text(dist, DCTERMS.title),
+                          "url": str(graph.value(dist, DCAT.downloadURL)),
+                          "media_type": str(graph.value(dist, DCAT.mediaType)).rsplit(
+                              "media-types/", 1)[-1],
+                          "compressed": graph.value(dist, DCAT.compressFormat) is not None,
+                          "size": int(size) if size is not None else None})
+        datasets.append({"iri": str(d), "title": text(d, DCTERMS.title),
+                         "description": text(d, DCTERMS.description),
+                         "modified": str(graph.value(d, DCTERMS.modified) or ""),
+                         "keywords": sorted(str(k) for k in graph.objects(d, DCAT.keyword)),
+                         "distributions": dists})
+    services = [{"title": text(s, DCTERMS.title), "description": text(s, DCTERMS.description),
+                 "endpoint": str(graph.value(s, DCAT.endpointURL))}
+                for s in graph.objects(cat, DCAT.service)]
+    view = graph.value(cat, HYDRA.view)
+    pager = {}
+    if view is not None:
+        for rel, prop in (("first", HYDRA.first), ("previous", HYDRA.previous),
+                          ("next", HYDRA.next), ("last", HYDRA.last)):
+            target = graph.value(view, prop)
+            if target is not None:
+                pager[rel] = str(target)
+    total = graph.value(cat, HYDRA.totalItems)
+    return {"title": text(cat, DCTERMS.title), "description": text(cat, DCTERMS.description),
+            "datasets": datasets, "services": services, "pager": pager,
+            "total": int(total) if total is not None else len(datasets)}
+
+
+def _literal(graph: Graph, node, prop) -> str:
+    values = [o for o in graph.objects(node, prop) if isinstance(o, Literal)]
+    values.sort(key=lambda lit: (lit.language not in ("en", None), str(lit)))
+    return str(values[0]) if values else ""
+
+
+# --- VoID ---------------------------------------------------------------------------
+
+_STATS = {
+    VOID.triples: "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    VOID.distinctSubjects: "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }",
+    VOID.entities: "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER(isIRI(?s)) }",
+    VOID.properties: "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }",
+    VOID.classes: "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }",
+    VOID.distinctObjects: "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }",
+}
+
+
+def _graph_stats_query(stat: str, graph: str) -> str:
+    """The same statistic restricted to one named graph."""
+    return stat.replace("WHERE { ", f"WHERE {{ GRAPH <{graph}> {{ ", 1).replace(" }", " } }", 1)
+
+
+def void_graph(root: str) -> Graph:
+    """A VoID description of the KB and each published named graph, with statistics."""
+    cfg, st = config(), store()
+    g = Graph()
+    ds = URIRef(f"{cfg.base_iri}catalog#dataset")
+    g.add((ds, RDF.type, VOID.Dataset))
+    g.add((ds, DCTERMS.title, Literal("clusterkb: European cluster organisations", lang="en")))
+    g.add((ds, DCTERMS.license,
+           URIRef("http://publications.europa.eu/resource/authority/licence/CC_BY_4_0")))
+    g.add((ds, DCTERMS.modified, Literal(st.modified().date(), datatype=XSD.date)))
+    g.add((ds, FOAF.homepage, URIRef(root)))
+    g.add((ds, VOID.sparqlEndpoint, URIRef(f"{root}sparql")))
+    for name in DUMP_NAMES:
+        g.add((ds, VOID.dataDump, URIRef(f"{root}{name}")))
+    g.add((ds, VOID.uriSpace, Literal(cfg.base_iri)))
+    g.add((ds, VOID.rootResource, URIRef(f"{cfg.base_iri}catalog")))
+    g.add((ds, VOID.feature, URIRef("http://www.w3.org/ns/formats/Turtle")))
+    g.add((ds, VOID.feature, URIRef("http://www.w3.org/ns/formats/N-Quads")))
+    for prop, query in _STATS.items():
+        g.add((ds, prop, _count(st.select(query))))
+    for graph in sorted(st.graphs()):
+        sub = URIRef(graph)
+        g.add((ds, VOID.subset, sub))
+        g.add((sub, RDF.type, VOID.Dataset))
+        g.add((sub, VOID.sparqlEndpoint, URIRef(f"{root}sparql")))
+        for prop, query in _STATS.items():
+            g.add((sub, prop, _count(st.select(_graph_stats_query(query, graph)))))
+    return g
+
+
+def _count(rows: list[dict]) -> Literal:
+    n = int(rows[0]["n"]) if rows and rows[0].get("n") is not None else 0
+    return Literal(n, datatype=XSD.integer)
+
+
+@bp.get("/.well-known/void")
+@bp.get("/.well-known/void.<ext>")
+def void(ext: str | None = None):
+    formats = _FORMATS[1:]
+    fmt = negotiate.choose(formats, forced=_forced(ext) if ext else None)
+    root = request.url_root
+    graph = _cached(("void", root), lambda: void_graph(root))
+    link = negotiate.link_header(
+        lambda f: f"{request.script_root}/.well-known/void.{f.name}", formats)
+    return negotiate.rdf_response(graph, fmt, link)

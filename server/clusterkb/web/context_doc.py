@@ -1,0 +1,27 @@
+"""``GET /context.jsonld``: the JSON-LD context submitters reference from plain JSON.
+
+Served with ``Access-Control-Allow-Origin: *`` (browser JSON-LD processors
+fetch it cross-origin) and an ``ETag`` so clients can cache it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, Response, request
+
+from clusterkb.jsonld_context import context_bytes
+from clusterkb.web.context import config
+
+bp = Blueprint("context_doc", __name__)
+
+
+@bp.get("/context.jsonld")
+def context_document():
+    body = context_bytes(config())
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    response = Response(body, mimetype="application/ld+json")
+    response.set_etag(etag)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response.make_conditional(request)

@@ -1,0 +1,358 @@
+"""``/sparql``: the public, read-only SPARQL 1.1 Protocol endpoint.
+
+Accepts a query by GET ``?query=``, by POST ``application/x-www-form-urlencoded``
+and by POST ``application/sparql-query``, with ``default-graph-uri`` and
+``named-graph-uri``. Every query passes ``clusterkb.sparql.QueryGuard`` before
+the store sees it and runs with ``Config.query_timeout`` and
+``Config.max_result_rows``.
+
+Status codes, so clients can tell causes apart:
+
+* 400 malformed query (parser's message with line and column), refused
+  ``SERVICE``/``FROM``/dataset parameters, several ``query`` parameters;
+* 403 any SPARQL Update (``update=``, ``application/sparql-update``, or an
+  update sent as ``query=``): the endpoint is read-only;
+* 406 no acceptable result format; 413 body or query over
+  ``Config.max_query_bytes``; 415 other POST content types;
+* 503 the query ran past the time limit and was stopped (the service could not
+  answer it within its limits; retrying the same query will not help, so no
+  ``Retry-After``).
+
+A cut result says so in ``X-SPARQL-Truncated: true`` and ``X-SPARQL-Max-Rows``.
+Errors are plain text, or JSON ``{"error", "message"}`` for clients preferring
+JSON; never a traceback. Without a query, a browser gets the HTML query page and
+everyone else the SPARQL 1.1 Service Description.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask.sansio.blueprints import BlueprintSetupState
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF
+from werkzeug.exceptions import HTTPException
+
+from clusterkb import sparql
+from clusterkb.namespaces import SD
+from clusterkb.store.base import QuerySyntaxError, QueryTimeout, StoreError
+from clusterkb.web.context import config, store
+
+bp = Blueprint("sparql", __name__)
+
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+_GUARD_KEY = "clusterkb.sparql_guard"
+_CHUNK = 64 * 1024
+_RESULT_FORMAT_IRIS = (
+    FORMATS.SPARQL_Results_JSON, FORMATS.SPARQL_Results_XML, FORMATS.SPARQL_Results_CSV,
+    FORMATS.SPARQL_Results_TSV, FORMATS.Turtle, FORMATS["N-Triples"], FORMATS["JSON-LD"],
+    FORMATS.RDF_XML,
+)
+_RDFLIB_FORMATS = {
+    sparql.TURTLE: "turtle", sparql.N_TRIPLES: "nt", sparql.JSON_LD: "json-ld",
+    sparql.RDF_XML: "xml",
+}
+_FORM_TYPE = "application/x-www-form-urlencoded"
+_QUERY_TYPE = "application/sparql-query"
+_UPDATE_TYPE = "application/sparql-update"
+
+DEFAULT_QUERY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?thing ?label
+WHERE { ?thing rdfs:label ?label }
+LIMIT 25
+"""
+
+
+@bp.record_once
+def _install_guard(state: BlueprintSetupState) -> None:
+    """One guard (and its parse cache) per app, built from the app's config."""
+    cfg = state.app.extensions["clusterkb.config"]
+    state.app.extensions[_GUARD_KEY] = sparql.QueryGuard(cfg.service_allowlist)
+
+
+def _guard() -> sparql.QueryGuard:
+    from flask import current_app
+
+    return current_app.extensions[_GUARD_KEY]
+
+
+# --- errors and CORS -----------------------------------------------------------
+
+
+def _error(status: int, message: str) -> Response:
+    """A short error body: JSON for clients that prefer it, else plain text."""
+    accept = request.accept_mimetypes
+    best = accept.best_match(["text/plain", "application/json", sparql.SPARQL_JSON, sparql.JSON_LD])
+    if accept and best not in (None, "text/plain"):
+        response = jsonify(error=status, message=message)
+    else:
+        response = Response(message + "\n", mimetype="text/plain")
+    response.status_code = status
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.errorhandler(sparql.GuardError)
+def _guard_error(error: sparql.GuardError) -> Response:
+    return _error(error.status, error.message)
+
+
+@bp.errorhandler(QuerySyntaxError)
+def _engine_syntax_error(error: QuerySyntaxError) -> Response:
+    return _error(400, f"The query engine could not parse the query: {error}")
+
+
+@bp.errorhandler(QueryTimeout)
+def _timeout(error: QueryTimeout) -> Response:
+    limit = config().query_timeout
+    return _error(
+        503,
+        f"The query ran longer than this endpoint's limit of {limit:g} s and was stopped. "
+        "Narrow it (more specific patterns, LIMIT) and try again.",
+    )
+
+
+@bp.errorhandler(StoreError)
+def _store_error(error: StoreError) -> Response:
+    return _error(500, f"The query engine failed: {error}")
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> Response:
+    messages = {
+        413: f"The request is too large: queries are limited to {config().max_query_bytes} bytes.",
+    }
+    return _error(error.code or 500, messages.get(error.code or 0, error.description or ""))
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    """Any web page may query the endpoint: it is public, read-only and sends no cookies."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "X-SPARQL-Truncated, X-SPARQL-Max-Rows"
+    return response
+
+
+@bp.route("/sparql", methods=["OPTIONS"])
+def preflight() -> Response:
+    response = Response(status=204)
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = request.headers.get(
+        "Access-Control-Request-Headers", "Accept, Content-Type"
+    )
+    response.headers["Access-Control-Max-Age"] = "86400"
+    response.headers["Allow"] = "GET, HEAD, POST, OPTIONS"
+    return response
+
+
+# --- the protocol ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ProtocolRequest:
+    queries: list[str]
+    default_graph_uris: list[str]
+    named_graph_uris: list[str]
+    formats: list[str]
+
+
+def _read_request() -> _ProtocolRequest:
+    """Extract the protocol parameters from any of the three request shapes."""
+    limit = config().max_query_bytes
+    request.max_content_length = limit
+    request.max_form_memory_size = limit
+    if request.method == "POST":
+        mimetype = request.mimetype
+        if mimetype == _UPDATE_TYPE:
+            raise sparql.UpdateRefused(sparql.READ_ONLY_MESSAGE)
+        if mimetype == _QUERY_TYPE:
+            raw = request.get_data(cache=True)
+            charset = request.mimetype_params.get("charset", "utf-8")
+            try:
+                text = raw.decode(charset)
+            except (LookupError, UnicodeDecodeError) as error:
+                raise sparql.MalformedQuery(
+                    f"The query body is not valid {charset}: {error}"
+                ) from None
+            params = request.args
+            queries = [text]
+        elif mimetype == _FORM_TYPE:
+            params = request.values  # form body, plus any parameters in the URL
+            queries = params.getlist("query")
+        else:
+            shown = mimetype or "none"
+            raise _Unsupported(
+                f"Content-Type {shown} is not supported: send the query as "
+                f"{_FORM_TYPE} (query=...) or {_QUERY_TYPE}."
+            )
+    else:
+        params = request.args
+        queries = params.getlist("query")
+    if "update" in params:
+        raise sparql.UpdateRefused(sparql.READ_ONLY_MESSAGE)
+    return _ProtocolRequest(
+        queries=queries,
+        default_graph_uris=params.getlist("default-graph-uri"),
+        named_graph_uris=params.getlist("named-graph-uri"),
+        formats=params.getlist("format"),
+    )
+
+
+class _Unsupported(sparql.GuardError):
+    status = 415
+
+
+@bp.route("/sparql", methods=["GET", "POST"], provide_automatic_options=False)
+def endpoint() -> Response:
+    proto = _read_request()
+    if not proto.queries:
+        if request.method == "POST":
+            raise sparql.MalformedQuery("No query: send it in the 'query' parameter.")
+        return _describe(proto.formats)
+    if len(proto.queries) > 1:
+        raise sparql.MalformedQuery("Send exactly one 'query' parameter.")
+    text = proto.queries[0]
+    cfg = config()
+    if len(text.encode("utf-8")) > cfg.max_query_bytes:
+        return _error(413, f"The query is too large: the limit is {cfg.max_query_bytes} bytes.")
+    info = _guard().check(
+        text,
+        default_graph_uris=proto.default_graph_uris,
+        named_graph_uris=proto.named_graph_uris,
+        published_graphs=store().graphs,
+    )
+    media_type = sparql.negotiate(
+        info.kind, proto.formats, request.accept_mimetypes, form=info.form
+    )
+    result = store().query(
+        text,
+        media_type=media_type,
+        default_graph_uris=proto.default_graph_uris,
+        named_graph_uris=proto.named_graph_uris,
+        timeout=cfg.query_timeout,
+        max_rows=cfg.max_result_rows,
+    )
+    served = result.media_type or media_type
+    response = Response(_chunks(result.body))
+    # The engine's type may already carry a charset; Flask's ``mimetype`` would add another.
+    if ";" in served:
+        response.content_type = served
+    else:
+        response.mimetype = served
+    response.headers["Content-Length"] = str(len(result.body))
+    response.headers["Vary"] = "Accept"
+    response.headers["X-SPARQL-Max-Rows"] = str(cfg.max_result_rows)
+    if result.truncated:
+        response.headers["X-SPARQL-Truncated"] = "true"
+    return response
+
+
+def _chunks(body: bytes) -> Iterator[bytes]:
+    """Send a large result in pieces rather than one write."""
+    view = memoryview(body)
+    for start in range(0, len(view), _CHUNK):
+        yield bytes(view[start:start + _CHUNK])
+
+
+# --- no query: the query page or the service description ----------------------------
+
+
+def _describe(formats: list[str]) -> Response:
+    media_type = sparql.negotiate_description(formats, request.accept_mimetypes)
+    if media_type == sparql.HTML:
+        response = Response(_query_page())
+    else:
+        graph = service_description(request.base_url, store().graphs())
+        body = graph.serialize(format=_RDFLIB_FORMATS[media_type], encoding="utf-8")
+        response = Response(body, mimetype=media_type)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def service_description(endpoint_iri: str, graphs: list[str]) -> Graph:
+    """The SPARQL 1.1 Service Description of this endpoint, naming every published graph."""
+    g = Graph()
+    g.bind("sd", SD)
+    g.bind("formats", FORMATS)
+    g.bind("dct", DCTERMS)
+    service = BNode()
+    g.add((service, RDF.type, SD.Service))
+    g.add((service, SD.endpoint, URIRef(endpoint_iri)))
+    g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    g.add((service, SD.feature, SD.UnionDefaultGraph))
+    g.add((service, DCTERMS.title, Literal("clusterkb SPARQL endpoint (read-only)", lang="en")))
+    for iri in _RESULT_FORMAT_IRIS:
+        g.add((service, SD.resultFormat, iri))
+    dataset = BNode()
+    g.add((service, SD.defaultDataset, dataset))
+    g.add((dataset, RDF.type, SD.Dataset))
+    default_graph = BNode()
+    g.add((dataset, SD.defaultGraph, default_graph))
+    g.add((default_graph, RDF.type, SD.Graph))
+    for iri in sorted(graphs):
+        named = BNode()
+        g.add((dataset, SD.namedGraph, named))
+        g.add((named, RDF.type, SD.NamedGraph))
+        g.add((named, SD.name, URIRef(iri)))
+    return g
+
+
+@dataclass(frozen=True)
+class Example:
+    """One example query from ``kb/questions/*.rq``."""
+
+    slug: str
+    title: str
+    description: str
+    query: str
+
+
+def load_examples(questions_dir: Path) -> list[Example]:
+    """Read the example queries from their leading ``#`` comment lines.
+
+    Either ``# title: ...`` / ``# description: ...`` lines, or plain comment
+    lines: the first is the title, the rest the description. Read on each
+    request of the HTML page: a handful of small files, and edits show up
+    without a restart.
+    """
+    examples = []
+    for path in sorted(questions_dir.glob("*.rq")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        fields: dict[str, list[str]] = {"title": [], "description": []}
+        current = "title"
+        for line in text.splitlines():
+            if not line.startswith("#"):
+                break
+            comment = line.lstrip("#").strip()
+            key, sep, value = comment.partition(":")
+            if sep and key.strip().lower() in fields:
+                current = key.strip().lower()
+                comment = value.strip()
+            elif fields["title"] and current == "title":
+                current = "description"  # plain comments: the first line is the title
+            if comment:
+                fields[current].append(comment)
+        title = " ".join(fields["title"]) or path.stem.replace("-", " ")
+        examples.append(Example(path.stem, title, " ".join(fields["description"]), text))
+    return examples
+
+
+def _query_page() -> str:
+    examples = load_examples(config().kb_dir / "questions")
+    chosen = request.args.get("example")
+    query = next((e.query for e in examples if e.slug == chosen), DEFAULT_QUERY)
+    return render_template(
+        "query.html",
+        endpoint=url_for("sparql.endpoint"),
+        examples=examples,
+        query=query,
+        chosen=chosen,
+        config_timeout=f"{config().query_timeout:g}",
+        config_rows=config().max_result_rows,
+    )

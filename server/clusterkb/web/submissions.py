@@ -1,0 +1,375 @@
+"""``/submissions``: cluster managers submit, curators review; plus each cluster's history.
+
+Who may do what (``Authorization: Bearer <token>``, see ``clusterkb.tokens``):
+
+* a submitter token: ``POST /submissions`` about its own cluster only, and read
+  its own submissions;
+* a curator token: list, read, diff, accept and reject any submission.
+
+A missing or wrong token is a 401 with ``WWW-Authenticate``. Failed token checks
+are counted per client address (``request.remote_addr``; proxy headers are not
+trusted) in a moving one-minute window with the ``limits`` library, in memory per
+process: past ``config.auth_failures_per_minute`` the client gets 429 with
+``Retry-After``, whatever token it sends, until the window moves on.
+
+The workflow itself (storage, atomic publication, provenance, recovery) is in
+``clusterkb.submissions``; this module only speaks HTTP.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from rdflib import Dataset, Graph, URIRef
+from werkzeug.exceptions import HTTPException
+
+from clusterkb.submissions import (
+    STATUSES,
+    Submission,
+    Workflow,
+    WorkflowError,
+    cluster_graph,
+    scope_violations,
+)
+from clusterkb.tokens import CURATOR, SUBMITTER, Token, TokenStore, cluster_slug
+from clusterkb.validation import compact, validate_graph
+from clusterkb.web import negotiate
+from clusterkb.web.context import config
+from clusterkb.web.validate import (
+    UploadError,
+    error_response,
+    merged,
+    parse_upload,
+    read_upload,
+    report_response,
+)
+
+bp = Blueprint("submissions", __name__)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the workflow, tokens and limiter to ``app`` and reconcile interrupted accepts."""
+    cfg = app.extensions["clusterkb.config"]
+    workflow = Workflow(cfg, app.extensions["clusterkb.store"])
+    app.extensions["clusterkb.workflow"] = workflow
+    app.extensions["clusterkb.tokens"] = TokenStore.for_config(cfg)
+    app.extensions["clusterkb.auth_limiter"] = (
+        MovingWindowRateLimiter(MemoryStorage()),
+        RateLimitItemPerMinute(max(1, cfg.auth_failures_per_minute)))
+    fixed = workflow.reconcile()
+    if fixed:
+        app.logger.warning("recorded interrupted acceptances: %s", ", ".join(fixed))
+    app.register_blueprint(bp)
+
+
+def workflow() -> Workflow:
+    return current_app.extensions["clusterkb.workflow"]
+
+
+# --- authentication -------------------------------------------------------------------
+
+class AuthError(HTTPException):
+    def __init__(self, status: int, message: str, headers: dict[str, str]) -> None:
+        super().__init__(message)
+        self.code = status
+        self.message = message
+        self.extra_headers = headers
+
+
+def _challenge(error: str | None = None) -> dict[str, str]:
+    value = 'Bearer realm="clusterkb"'
+    if error:
+        value += f', error="{error}"'
+    return {"WWW-Authenticate": value}
+
+
+def authenticate(*roles: str) -> Token:
+    """The token of the current request, if it has one of ``roles``; else 401/403/429."""
+    limiter, item = current_app.extensions["clusterkb.auth_limiter"]
+    client = request.remote_addr or "unknown"
+    if not limiter.test(item, "auth-failures", client):
+        reset, _ = limiter.get_window_stats(item, "auth-failures", client)
+        wait = max(1, math.ceil(reset - time.time()))
+        raise AuthError(429, f"Too many failed authentication attempts from {client}; "
+                             f"retry in {wait} s.", {"Retry-After": str(wait)})
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        limiter.hit(item, "auth-failures", client)
+        raise AuthError(401, "This needs a token: send 'Authorization: Bearer <token>' "
+                             "(a curator creates one with 'clusterkb token create').",
+                        _challenge())
+    token = current_app.extensions["clusterkb.tokens"].authenticate(secret.strip())
+    if token is None:
+        limiter.hit(item, "auth-failures", client)
+        raise AuthError(401, "The token is unknown or revoked.", _challenge("invalid_token"))
+    if token.role not in roles:
+        raise AuthError(403, f"A {token.role} token may not do this; it needs a "
+                             f"{' or '.join(roles)} token.", _challenge("insufficient_scope"))
+    return token
+
+
+@bp.errorhandler(AuthError)
+def _auth_error(error: AuthError):
+    response = jsonify(error=error.message, status=error.code)
+    response.status_code = error.code
+    response.headers.update(error.extra_headers)
+    return response
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    """Errors of this API as JSON (``{"error", "status"}``), like its other answers."""
+    response = jsonify(error=error.description or error.name, status=error.code)
+    response.status_code = error.code or 500
+    return response
+
+
+@bp.errorhandler(WorkflowError)
+def _workflow_error(error: WorkflowError):
+    response = jsonify(error=str(error), status=error.status)
+    response.status_code = error.status
+    return response
+
+
+def _wants_html() -> bool:
+    fmt = request.args.get("format")
+    if fmt is not None:
+        return fmt == "html"
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "text/html" and bool(request.headers.get("Accept"))
+
+
+def _visible(sub: Submission, token: Token) -> Submission:
+    """``sub`` if ``token`` may see it (curator, or its own submitter); else 404."""
+    if token.role != CURATOR and sub.token_id != token.id:
+        raise WorkflowError(f"no submission {sub.id!r}", 404)
+    return sub
+
+
+def _links(sub: Submission) -> dict[str, str]:
+    return {"self": url_for("submissions.show", submission_id=sub.id),
+            "diff": url_for("submissions.diff", submission_id=sub.id),
+            "accept": url_for("submissions.accept", submission_id=sub.id),
+            "reject": url_for("submissions.reject", submission_id=sub.id)}
+
+
+def _sub_json(sub: Submission) -> dict:
+    return {**sub.to_json(), "links": _links(sub)}
+
+
+# --- submit -------------------------------------------------------------------
+
+@bp.post("/submissions")
+def submit():
+    token = authenticate(SUBMITTER)
+    assert token.cluster is not None
+    try:
+        dataset = parse_upload(read_upload())
+    except UploadError as error:
+        return error_response(error, template="submission.html", sub=None)
+    graph = merged(dataset)
+    others = scope_violations(graph, token.cluster, config().base_iri,
+                              workflow().known_clusters())
+    if others:
+        response = jsonify(
+            error=f"This token may only submit data about {token.cluster}; the submission "
+                  f"also makes statements about: {', '.join(others)}. Remove them.",
+            status=403, cluster=token.cluster, other_clusters=others)
+        response.status_code = 403
+        return response
+    report = validate_graph(graph, config())
+    missing = (URIRef(token.cluster), None, None) not in graph
+    if not report.conforms or missing:
+        extra = {"error": "The submission does not conform to the shapes; nothing was stored. "
+                          "Fix the violations listed in 'report' and submit again.",
+                 "status": 422}
+        if missing:
+            extra["error"] = (f"The submission says nothing about {token.cluster}, the cluster "
+                              "this token is for; nothing was stored.")
+        return report_response(report, 422, extra=extra, template="submission.html", sub=None)
+    sub = workflow().submit(graph, token, report.to_json())
+    location = url_for("submissions.show", submission_id=sub.id)
+    if _wants_html():
+        response = Response(render_template("submission.html", sub=sub, report=report,
+                                            groups=report.by_focus(), compact=compact), 201)
+    else:
+        response = jsonify(_sub_json(sub))
+        response.status_code = 201
+    response.headers["Location"] = location
+    return response
+
+
+# --- read -------------------------------------------------------------------
+
+@bp.get("/submissions")
+def listing():
+    token = authenticate(SUBMITTER, CURATOR)
+    status = request.args.get("status") or None
+    if status is not None and status not in STATUSES:
+        abort(400, description=f"Query parameter 'status' must be one of "
+                               f"{', '.join(STATUSES)}, got {status!r}")
+    subs = workflow().records.list(status=status)
+    if token.role != CURATOR:
+        subs = [s for s in subs if s.token_id == token.id]
+    if _wants_html():
+        return render_template("submissions.html", subs=subs, status=status)
+    return jsonify(submissions=[{k: v for k, v in _sub_json(s).items() if k != "report"}
+                                for s in subs])
+
+
+@bp.get("/submissions/<submission_id>")
+def show(submission_id: str):
+    token = authenticate(SUBMITTER, CURATOR)
+    sub = _visible(workflow().get(submission_id), token)
+    if _wants_html():
+        return render_template("submission.html", sub=sub, report=None,
+                               results=sub.report.get("results", []), compact=compact)
+    return jsonify(_sub_json(sub))
+
+
+_DIFF_TYPES = ("text/turtle", "text/html", "application/trig", "application/json")
+
+
+@bp.get("/submissions/<submission_id>/diff")
+def diff(submission_id: str):
+    authenticate(CURATOR)
+    sub = workflow().get(submission_id)
+    added, removed = workflow().diff(sub)
+    fmt = request.args.get("format")
+    media = {"ttl": "text/turtle", "html": "text/html", "trig": "application/trig",
+             "json": "application/json", None: None}.get(fmt, "bad")
+    if media == "bad":
+        abort(400, description=f"Unknown format {fmt!r}; use ttl, html, trig or json")
+    if media is None:
+        media = (request.accept_mimetypes.best_match(_DIFF_TYPES)
+                 if request.headers.get("Accept") else "text/turtle")
+        if media is None:
+            abort(406, description="Offered: " + ", ".join(_DIFF_TYPES))
+    part = request.args.get("part", "added")
+    if part not in ("added", "removed"):
+        abort(400, description="Query parameter 'part' must be 'added' or 'removed'")
+    if media == "text/html":
+        response = Response(render_template(
+            "submission.html", sub=sub, report=None, diff=True,
+            added=sorted(_nt_lines(added)), removed=sorted(_nt_lines(removed)),
+            compact=compact, results=sub.report.get("results", [])))
+    elif media == "application/json":
+        response = jsonify(submission=sub.id, cluster=sub.cluster,
+                           graph=cluster_graph(config().base_iri,
+                                               cluster_slug(config().base_iri, sub.cluster)),
+                           added=sorted(_nt_lines(added)), removed=sorted(_nt_lines(removed)))
+    elif media == "application/trig":
+        dataset = Dataset()
+        base = f"{config().base_iri}graph/submission/{sub.id}/diff/"
+        for name, graph in (("added", added), ("removed", removed)):
+            target = dataset.graph(URIRef(base + name))
+            for triple in graph:
+                target.add(triple)
+        negotiate.bind_prefixes(dataset)
+        response = Response(dataset.serialize(format="trig", encoding="utf-8"),
+                            mimetype="application/trig")
+    else:
+        graph = negotiate.bind_prefixes(Graph())
+        for triple in (added if part == "added" else removed):
+            graph.add(triple)
+        header = (f"# Triples {part} by submission {sub.id} for {sub.cluster}: "
+                  f"{len(added)} added, {len(removed)} removed"
+                  f" (?part={'removed' if part == 'added' else 'added'} for the others).\n")
+        response = Response(header.encode() + graph.serialize(format="turtle",
+                                                              encoding="utf-8"),
+                            mimetype="text/turtle")
+        response.headers["X-Triples-Added"] = str(len(added))
+        response.headers["X-Triples-Removed"] = str(len(removed))
+    response.vary.add("Accept")
+    return response
+
+
+def _nt_lines(graph: Graph) -> list[str]:
+    return [f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in graph]
+
+
+# --- decide -------------------------------------------------------------------
+
+@bp.post("/submissions/<submission_id>/accept")
+def accept(submission_id: str):
+    curator = authenticate(CURATOR)
+    sub = workflow().accept(submission_id, curator)
+    body = _sub_json(sub)
+    slug = cluster_slug(config().base_iri, sub.cluster)
+    body["published_graph"] = cluster_graph(config().base_iri, slug)
+    body["links"]["history"] = url_for("submissions.history", slug=slug)
+    return jsonify(body)
+
+
+@bp.post("/submissions/<submission_id>/reject")
+def reject(submission_id: str):
+    curator = authenticate(CURATOR)
+    reason = None
+    if request.is_json:
+        payload = request.get_json(silent=True)
+        if isinstance(payload, dict) and isinstance(payload.get("reason"), str):
+            reason = payload["reason"]
+    else:
+        reason = request.form.get("reason")
+    if not reason or not reason.strip():
+        abort(400, description="A rejection needs a reason: send JSON {\"reason\": \"...\"} "
+                               "or a form field 'reason'.")
+    sub = workflow().reject(submission_id, curator, reason.strip()[:2000])
+    return jsonify(_sub_json(sub))
+
+
+# --- history -------------------------------------------------------------------
+
+@bp.get("/id/cluster/<slug>/history")
+def history(slug: str):
+    versions = workflow().history(slug)
+    if not versions:
+        abort(404, description=f"No cluster {slug!r} in the knowledge base")
+    rows = []
+    for v in versions:
+        if v.n is None:
+            turtle = f"{request.script_root}/graph/clusters/{slug}.ttl"
+        else:
+            turtle = url_for("submissions.version", slug=slug, n=v.n)
+        rows.append({"version": v.n if v.n is not None else "current", "graph": v.graph,
+                     "generated": v.generated.isoformat() if v.generated else None,
+                     "replaced": v.replaced.isoformat() if v.replaced else None,
+                     "replaced_by_submission": v.replaced_by, "turtle": turtle})
+    cluster = f"{config().base_iri}id/cluster/{slug}"
+    fmt = request.args.get("format")
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    if fmt == "json" or (fmt is None and best == "application/json"):
+        response = jsonify(cluster=cluster, versions=rows)
+    else:
+        response = Response(render_template("history.html", cluster=cluster, slug=slug,
+                                             versions=rows))
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/id/cluster/<slug>/history/<int:n>")
+@bp.get("/id/cluster/<slug>/history/<int:n>.ttl")
+def version(slug: str, n: int):
+    graph = workflow().version_graph(slug, n)
+    if graph is None:
+        abort(404, description=f"No version {n} of cluster {slug!r}")
+    negotiate.bind_prefixes(graph)
+    return Response(graph.serialize(format="turtle", encoding="utf-8"),
+                    mimetype="text/turtle")
+

@@ -1,0 +1,195 @@
+"""Quality checks for the ontology, the concept schemes and the terms the KB and shapes use.
+
+Each check is a small function that takes an rdflib graph (or an iterable of triples) and
+returns a list of human-readable problems, empty when all is well. The tests run the same
+functions on the real files and on small bad graphs, so a check that silently stopped
+reporting would be caught.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+from rdflib.term import Node
+
+CKB = "https://w3id.org/clusterkb/ontology#"
+ONTOLOGY_IRI = URIRef("https://w3id.org/clusterkb/ontology")
+VOCAB = "https://w3id.org/clusterkb/vocab/"
+VANN = "http://purl.org/vocab/vann/"
+
+#: RDF syntaxes the guard reads, by file suffix.
+RDF_FORMATS = {".ttl": "turtle", ".trig": "trig", ".nt": "nt", ".nq": "nquads"}
+
+#: Types that declare a term of the ontology; every such term must be documented.
+DECLARATION_TYPES = (
+    OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property,
+)
+
+#: Statements the ontology header must carry.
+HEADER_PROPERTIES = (
+    OWL.versionIRI, OWL.versionInfo, DCTERMS.title, DCTERMS.description, DCTERMS.license,
+    DCTERMS.creator, DCTERMS.created, DCTERMS.modified,
+    URIRef(VANN + "preferredNamespacePrefix"), URIRef(VANN + "preferredNamespaceUri"),
+)
+
+
+def rdf_files(*roots: Path) -> list[Path]:
+    """All RDF files under the given directories, sorted, so new files are picked up unasked."""
+    found: list[Path] = []
+    for root in roots:
+        if root.is_dir():
+            found += [p for p in root.rglob("*") if p.suffix in RDF_FORMATS and p.is_file()]
+    return sorted(found)
+
+
+def load(path: Path) -> Dataset:
+    """Parse one file into a Dataset, so quad formats keep their named graphs."""
+    ds = Dataset()
+    try:
+        ds.parse(path, format=RDF_FORMATS[path.suffix])
+    except Exception as exc:  # rdflib raises many types; all mean "does not parse"
+        raise ValueError(f"{path} does not parse: {exc}") from exc
+    return ds
+
+
+def all_triples(ds: Dataset) -> Iterator[tuple[Node, Node, Node]]:
+    """Every triple of every graph of a dataset, the default graph included."""
+    for s, p, o, _ in ds.quads((None, None, None, None)):
+        yield s, p, o
+
+
+def _english(values: Iterable[Node]) -> list[Literal]:
+    return [v for v in values if isinstance(v, Literal) and v.language == "en"]
+
+
+def declared_terms(graph: Graph, namespace: str = CKB) -> set[URIRef]:
+    """IRIs in ``namespace`` that the graph types: a typed term counts as declared."""
+    return {
+        s for s in graph.subjects(RDF.type, None)
+        if isinstance(s, URIRef) and str(s).startswith(namespace)
+    }
+
+
+def term_problems(graph: Graph, namespace: str = CKB) -> list[str]:
+    """Declared terms without an English label, an English definition or rdfs:isDefinedBy.
+
+    Every typed term of our namespace is checked, not only those typed with one of
+    DECLARATION_TYPES: an individual or datatype declared there needs documenting just the same.
+    """
+    problems: list[str] = []
+    for term in sorted(declared_terms(graph, namespace)):
+        labels = _english(graph.objects(term, RDFS.label))
+        if len(labels) != 1:
+            problems.append(f"{term}: needs exactly one English rdfs:label, has {len(labels)}")
+        if not _english(graph.objects(term, SKOS.definition)):
+            problems.append(f"{term}: has no English skos:definition")
+        if (term, RDFS.isDefinedBy, None) not in graph:
+            problems.append(f"{term}: has no rdfs:isDefinedBy")
+    return problems
+
+
+def header_problems(graph: Graph, ontology: URIRef = ONTOLOGY_IRI) -> list[str]:
+    """Missing statements of the ontology header."""
+    if (ontology, RDF.type, OWL.Ontology) not in graph:
+        return [f"{ontology} is not declared an owl:Ontology"]
+    return [
+        f"ontology header lacks {prop}" for prop in HEADER_PROPERTIES
+        if (ontology, prop, None) not in graph
+    ]
+
+
+def concept_problems(graph: Graph) -> list[str]:
+    """SKOS concepts that are not well placed in exactly one scheme, or not documented."""
+    problems: list[str] = []
+    for concept in sorted(set(graph.subjects(RDF.type, SKOS.Concept)), key=str):
+        schemes = set(graph.objects(concept, SKOS.inScheme))
+        if len(schemes) != 1:
+            problems.append(f"{concept}: must be skos:inScheme exactly one scheme, "
+                            f"is in {len(schemes)}")
+        labels = _english(graph.objects(concept, SKOS.prefLabel))
+        if len(labels) != 1:
+            problems.append(f"{concept}: needs exactly one English skos:prefLabel, "
+                            f"has {len(labels)}")
+        notes = list(graph.objects(concept, SKOS.definition))
+        notes += list(graph.objects(concept, SKOS.scopeNote))
+        if not _english(notes):
+            problems.append(f"{concept}: has no English skos:definition or skos:scopeNote")
+        if len(schemes) != 1:
+            continue
+        (scheme,) = schemes
+        if not str(concept).startswith(f"{scheme}/"):
+            problems.append(f"{concept}: IRI does not start with its scheme IRI {scheme}/")
+        if (scheme, RDF.type, SKOS.ConceptScheme) not in graph:
+            problems.append(f"{concept}: its scheme {scheme} is not a skos:ConceptScheme")
+        is_top = (concept, SKOS.topConceptOf, scheme) in graph
+        broader_here = [
+            b for b in graph.objects(concept, SKOS.broader)
+            if (b, SKOS.inScheme, scheme) in graph
+        ]
+        if not is_top and not broader_here:
+            problems.append(f"{concept}: is neither skos:topConceptOf {scheme} nor has a "
+                            "skos:broader concept in that scheme")
+        if is_top and (scheme, SKOS.hasTopConcept, concept) not in graph:
+            problems.append(f"{concept}: is a top concept but {scheme} lacks skos:hasTopConcept")
+    return problems
+
+
+def scheme_problems(graph: Graph) -> list[str]:
+    """Concept schemes without the metadata every scheme carries."""
+    required = (DCTERMS.title, DCTERMS.description, SKOS.prefLabel)
+    problems: list[str] = []
+    for scheme in sorted(set(graph.subjects(RDF.type, SKOS.ConceptScheme)), key=str):
+        for prop in required:
+            if not _english(graph.objects(scheme, prop)):
+                problems.append(f"{scheme}: has no English {prop}")
+        if (scheme, RDFS.isDefinedBy, ONTOLOGY_IRI) not in graph:
+            problems.append(f"{scheme}: lacks rdfs:isDefinedBy {ONTOLOGY_IRI}")
+        if (scheme, SKOS.hasTopConcept, None) not in graph:
+            problems.append(f"{scheme}: has no skos:hasTopConcept")
+    return problems
+
+
+def iris_used(triples: Iterable[tuple[Node, Node, Node]]) -> set[URIRef]:
+    """Every IRI in any position of the triples, including the datatypes of literals."""
+    used: set[URIRef] = set()
+    for triple in triples:
+        for node in triple:
+            if isinstance(node, URIRef):
+                used.add(node)
+            elif isinstance(node, Literal) and node.datatype is not None:
+                used.add(node.datatype)
+    return used
+
+
+def undeclared_ontology_terms(
+    triples: Iterable[tuple[Node, Node, Node]], declared: set[URIRef], namespace: str = CKB,
+) -> list[URIRef]:
+    """IRIs of our ontology namespace used in the triples but not declared in the ontology."""
+    return sorted(
+        iri for iri in iris_used(triples)
+        if str(iri).startswith(namespace) and iri not in declared
+    )
+
+
+def declared_concepts(graph: Graph) -> set[URIRef]:
+    """Concepts and concept schemes of our vocabulary namespace declared in the graph."""
+    return {
+        s for t in (SKOS.Concept, SKOS.ConceptScheme) for s in graph.subjects(RDF.type, t)
+        if isinstance(s, URIRef) and str(s).startswith(VOCAB)
+    }
+
+
+def undeclared_concepts(
+    triples: Iterable[tuple[Node, Node, Node]], declared: set[URIRef],
+) -> list[URIRef]:
+    """IRIs under our vocabulary base that are neither a declared concept nor a scheme.
+
+    The vocabulary root itself (``{base}vocab/``) names the collection of schemes and is allowed.
+    """
+    return sorted(
+        iri for iri in iris_used(triples)
+        if str(iri).startswith(VOCAB) and str(iri) != VOCAB and iri not in declared
+    )

@@ -1,0 +1,202 @@
+"""The query guard: what reaches the engine and what is refused, and why."""
+
+from __future__ import annotations
+
+import pytest
+
+from clusterkb.sparql import (
+    MalformedQuery,
+    QueryGuard,
+    QueryRefused,
+    UpdateRefused,
+    analyse_query,
+)
+
+G = "https://w3id.org/clusterkb/graph/"
+PUBLISHED = [G + "clusters/rohealth", G + "ontology"]
+
+
+def check(text: str, **kwargs):
+    kwargs.setdefault("published_graphs", lambda: PUBLISHED)
+    return QueryGuard(kwargs.pop("allow", ())).check(text, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("text", "form", "kind"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", "SELECT", "solutions"),
+        ("ask { ?s ?p ?o }", "ASK", "boolean"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT", "graph"),
+        ("DESCRIBE <https://w3id.org/clusterkb/id/cluster/rohealth>", "DESCRIBE", "graph"),
+    ],
+)
+def test_query_forms_are_recognised(text, form, kind):
+    info = check(text)
+    assert (info.form, info.kind) == (form, kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "INSERT DATA { <http://a/s> <http://a/p> <http://a/o> }",
+        "DELETE WHERE { ?s ?p ?o }",
+        "LOAD <http://example.org/data.ttl>",
+        "LOAD <file:///etc/passwd> INTO GRAPH <http://a/g>",
+        "CLEAR ALL",
+        "DROP GRAPH <http://a/g>",
+        "CREATE GRAPH <http://a/g>",
+        "COPY DEFAULT TO <http://a/g>",
+        "PREFIX ex: <http://a/>\n"
+        "WITH ex:g DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }",
+        "insert data { <http://a/s> <http://a/p> 1 } ; clear default",
+    ],
+)
+def test_every_update_is_refused_as_read_only(text):
+    with pytest.raises(UpdateRefused) as caught:
+        check(text)
+    assert caught.value.status == 403
+    assert "read-only" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("SELECT * WHERE { ?s ?p }", 1, 18),
+        ("PREFIX ex: <http://a/>\nSELECT ?x\nWHERE { ?x ex:p ?y ", 3, 20),  # ends early
+    ],
+)
+def test_malformed_query_reports_line_and_column(text, line, column):
+    with pytest.raises(MalformedQuery) as caught:
+        check(text)
+    assert caught.value.status == 400
+    assert f"line {line}, column {column}" in caught.value.message
+
+
+def test_trailing_update_after_a_query_is_not_smuggled_through():
+    with pytest.raises(MalformedQuery):
+        check("SELECT * WHERE { ?s ?p ?o } LOAD <http://example.org/>")
+
+
+def test_empty_and_deeply_nested_queries_are_bad_input_not_crashes():
+    with pytest.raises(MalformedQuery, match="empty"):
+        check("   \n")
+    deep = "SELECT * WHERE { " + "{ " * 3000 + "?s ?p ?o" + " }" * 3000 + " }"
+    with pytest.raises(MalformedQuery, match="nested"):
+        check(deep)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICE SILENT <http://example.org/sparql> { ?s ?p ?o } }",
+        "PREFIX ex: <http://example.org/>\nSELECT * WHERE { SERVICE ex:sparql { ?s ?p ?o } }",
+        "BASE <http://example.org/>\nSELECT * WHERE { SERVICE <sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { ?s ?p ?o { SELECT ?s WHERE { SERVICE <http://x.org/> { ?s ?q ?r } } } }",
+        "ASK { OPTIONAL { SERVICE <http://x.org/> { ?s ?q ?r } } }",
+        "ASK { ?s ?p ?o FILTER EXISTS { SERVICE <http://x.org/> { ?s ?q ?r } } }",
+        "ASK { ?s ?p ?o MINUS { GRAPH ?g { SERVICE <http://x.org/> { ?s ?q ?r } } } }",
+        "SELECT * WHERE { { ?s ?p ?o } UNION { SERVICE <http://x.org/> { ?s ?p ?o } } }",
+        "SELECT (EXISTS { SERVICE <http://x.org/> {} } AS ?e) WHERE {}",
+        "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <http://x.org/> { ?s ?p ?o } }",
+        # Codepoint escapes are decoded before parsing (SPARQL 1.1, 19.2).
+        "SELECT * WHERE { \\u0053ERVICE <http://x.org/> { ?s ?p ?o } }",
+    ],
+)
+def test_service_is_refused(text):
+    with pytest.raises(QueryRefused, match="SERVICE"):
+        check(text)
+
+
+def test_service_with_a_variable_is_refused_even_with_an_allow_list():
+    with pytest.raises(QueryRefused, match="variable"):
+        check("SELECT * WHERE { SERVICE ?where { ?s ?p ?o } }", allow=["http://x.org/"])
+
+
+def test_allow_listed_service_passes_and_others_still_fail():
+    allow = ["https://query.wikidata.org/sparql"]
+    info = check(
+        "SELECT * WHERE { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }",
+        allow=allow,
+    )
+    assert info.services == ("https://query.wikidata.org/sparql",)
+    with pytest.raises(QueryRefused):
+        check("SELECT * WHERE { SERVICE <https://query.wikidata.org/other> {} }", allow=allow)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
+        "SELECT * FROM NAMED <http://example.org/data.ttl> WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "ASK FROM <https://w3id.org/clusterkb/graph/submission/42> { ?s ?p ?o }",
+        "DESCRIBE ?s FROM <http://127.0.0.1:9/x> WHERE { ?s ?p ?o }",
+        "CONSTRUCT { ?s ?p ?o } FROM <relative> WHERE { ?s ?p ?o }",
+    ],
+)
+def test_from_clauses_naming_foreign_graphs_are_refused(text):
+    with pytest.raises(QueryRefused, match="not a graph of this knowledge base"):
+        check(text)
+
+
+def test_from_clauses_naming_published_graphs_pass_resolved_against_prefixes():
+    info = check(
+        "PREFIX g: <https://w3id.org/clusterkb/graph/>\n"
+        "SELECT * FROM g:ontology FROM NAMED <https://w3id.org/clusterkb/graph/clusters/rohealth>"
+        " WHERE { ?s ?p ?o }"
+    )
+    assert info.from_graphs == (G + "ontology",)
+    assert info.from_named == (G + "clusters/rohealth",)
+
+
+def test_protocol_dataset_parameters_are_checked_like_from():
+    text = "SELECT * WHERE { ?s ?p ?o }"
+    check(text, default_graph_uris=[G + "ontology"], named_graph_uris=[G + "clusters/rohealth"])
+    with pytest.raises(QueryRefused, match="default-graph-uri <file:///etc/passwd>"):
+        check(text, default_graph_uris=["file:///etc/passwd"])
+    with pytest.raises(QueryRefused, match="named-graph-uri <http://example.org/>"):
+        check(text, named_graph_uris=["http://example.org/"])
+
+
+def test_published_graphs_are_listed_only_when_a_query_names_graphs():
+    calls = []
+
+    def published():
+        calls.append(1)
+        return PUBLISHED
+
+    guard = QueryGuard()
+    guard.check("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", published_graphs=published)
+    assert calls == []
+    guard.check(f"SELECT * FROM <{G}ontology> WHERE {{ ?s ?p ?o }}", published_graphs=published)
+    assert calls == [1]
+
+
+def test_analyses_are_cached_per_text_and_the_cache_is_bounded(monkeypatch):
+    import clusterkb.sparql as module
+
+    parsed = []
+    real = module.analyse_query
+
+    def counting(text):
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(module, "analyse_query", counting)
+    guard = QueryGuard(cache_size=2)
+    for _ in range(3):
+        guard.analyse("ASK { ?s ?p ?o }")
+    assert parsed == ["ASK { ?s ?p ?o }"]
+    # A cached refusal is raised again, not forgotten.
+    for _ in range(2):
+        with pytest.raises(UpdateRefused):
+            guard.analyse("CLEAR ALL")
+    assert parsed.count("CLEAR ALL") == 1
+    guard.analyse("ASK { ?a ?b ?c }")
+    guard.analyse("ASK { ?d ?e ?f }")
+    guard.analyse("ASK { ?s ?p ?o }")  # evicted by the two above: parsed again
+    assert parsed.count("ASK { ?s ?p ?o }") == 2
+
+
+def test_analysis_does_not_depend_on_the_guard():
+    assert analyse_query("ASK {}").kind == "boolean"

@@ -1,0 +1,144 @@
+"""Fixtures for the submission workflow: real ``clusterkb serve`` processes we can kill.
+
+``kb_server(**env)``
+    Factory. Copies the session's built store into a fresh var dir, starts a
+    real server over it (its own process group) and returns a ``Server``: its
+    URL, its environment (so ``Server.cli`` runs ``clusterkb token ...`` against
+    the same tokens), ``kill()`` (SIGKILL, the whole group) and ``restart()``.
+    Every server is stopped at the end of the test.
+
+The shared ``start_server`` fixture returns only a URL; these tests need the
+process itself (to SIGKILL it mid-accept), hence a small launcher of their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+CLUSTERKB = BIN / "clusterkb"
+START_TIMEOUT = 120.0
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+BASE = "https://w3id.org/clusterkb/"
+ROHEALTH = f"{BASE}id/cluster/rohealth"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    workdir: Path
+    env: dict[str, str]
+    url: str = ""
+    process: subprocess.Popen | None = None
+    log: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.log = self.workdir / "server.log"
+
+    def start(self) -> Server:
+        port = _free_port()
+        self.env["CLUSTERKB_PORT"] = str(port)
+        self.url = f"http://127.0.0.1:{port}"
+        with open(self.log, "ab") as log_file:
+            self.process = subprocess.Popen(
+                [str(CLUSTERKB), "serve"], env=self.env, stdout=log_file,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited:\n{self.log.read_text(errors='replace')}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"server did not start:\n{self.log.read_text(errors='replace')}")
+
+    def kill(self) -> None:
+        """SIGKILL the server and its query workers: no cleanup of any kind runs."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+    def restart(self) -> Server:
+        self.stop()
+        return self.start()
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(CLUSTERKB), *args], env=self.env, capture_output=True,
+                              text=True, timeout=120)
+
+    def token(self, role: str, cluster: str | None = None) -> tuple[str, str]:
+        """Create a token with the CLI; returns (secret, token id)."""
+        args = ["token", "create", "--role", role]
+        if cluster:
+            args += ["--cluster", cluster]
+        result = self.cli(*args)
+        assert result.returncode == 0, result.stderr
+        secret = result.stdout.strip()
+        return secret, secret.split(".", 1)[0]
+
+
+@pytest.fixture()
+def kb_server(tmp_path_factory: pytest.TempPathFactory,
+              built_store) -> Iterator[Callable[..., Server]]:
+    servers: list[Server] = []
+
+    def make(**env: str) -> Server:
+        workdir = tmp_path_factory.mktemp("subserver")
+        var = workdir / "var"
+        shutil.copytree(built_store.config.store_path, var / "store")
+        environment = {**os.environ, "CLUSTERKB_HOST": "127.0.0.1",
+                       "CLUSTERKB_VAR_DIR": str(var), "CLUSTERKB_STORE_DIR": str(var / "store"),
+                       "CLUSTERKB_THREADS": "4", "CLUSTERKB_QUERY_WORKERS": "1",
+                       "CLUSTERKB_AUTH_FAILURES_PER_MINUTE": "1000"}
+        environment.update(env)
+        server = Server(workdir, environment)
+        servers.append(server)
+        return server.start()
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def submission_json() -> dict:
+    """The README's example submission (plain JSON with the clusterkb context)."""
+    return json.loads((FIXTURES / "valid" / "submission.json").read_text(encoding="utf-8"))
