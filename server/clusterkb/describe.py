@@ -39,13 +39,18 @@ def describe(store: Store, iri: str) -> Graph:
     An empty graph means the store knows nothing about ``iri``.
     """
     s = _iri(iri)
+    # Hash IRIs (``{iri}#membership-1``) are parts of the resource, as blank
+    # nodes are: a client can only fetch them through ``iri``, so their own
+    # triples come along, whether ``iri`` links to them or they link to it.
+    owned = f'(isBlank(?o) || STRSTARTS(STR(?o), "{iri}#"))'
     graph = store.construct(f"""
-        CONSTRUCT {{ {s} ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?x ?q {s} }}
+        CONSTRUCT {{ {s} ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?x ?q {s} . ?x ?xp ?xo }}
         WHERE {{
           {{ {s} ?p ?o
-             OPTIONAL {{ ?o ?p2 ?o2 FILTER(isBlank(?o))
+             OPTIONAL {{ ?o ?p2 ?o2 FILTER{owned}
                 OPTIONAL {{ ?o2 ?p3 ?o3 FILTER(isBlank(?o2)) }} }} }}
-          UNION {{ ?x ?q {s} }}
+          UNION {{ ?x ?q {s}
+             OPTIONAL {{ ?x ?xp ?xo FILTER(STRSTARTS(STR(?x), "{iri}#")) }} }}
         }}""")
     add_labels(store, graph)
     return graph

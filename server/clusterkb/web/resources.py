@@ -52,14 +52,14 @@ def alternates(path: str) -> str:
 @bp.get("/vocab/<path:rest>")
 def resource(rest: str):
     prefix = request.path.lstrip("/").split("/", 1)[0]
-    return _serve(f"{prefix}/{rest}")
+    return serve_resource(f"{prefix}/{rest}")
 
 
 @bp.get("/ontology/<path:term>")
 def ontology_term(term: str):
     """``/ontology/Term`` describes the hash IRI ``{base}ontology#Term``."""
     stem, forced = negotiate.split_extension(term)
-    return _serve(f"ontology/{term}", iri=f"{config().base_iri}ontology#{stem}")
+    return serve_resource(f"ontology/{term}", iri=f"{config().base_iri}ontology#{stem}")
 
 
 @bp.get("/graph/<path:rest>")
@@ -67,7 +67,17 @@ def named_graph(rest: str):
     """A named graph's IRI: its description as HTML, its content (plus description) as RDF."""
     stem, _ = negotiate.split_extension(rest)
     iri = graph_iri(config().base_iri, stem)
-    return _serve(f"graph/{rest}", extra=lambda: _graph_content(iri))
+    return serve_resource(f"graph/{rest}", extra=lambda: _graph_content(iri))
+
+
+@bp.get("/shapes")
+@bp.get("/shapes.<ext>")
+def shapes(ext: str | None = None):
+    """The SHACL shapes: ``{base}shapes#Shape`` IRIs dereference to the whole shapes graph."""
+    base = config().base_iri
+    path = f"shapes.{ext}" if ext else "shapes"
+    return serve_resource(path, iri=f"{base}shapes",
+                          extra=lambda: _graph_content(graph_iri(base, "shapes")))
 
 
 def _graph_content(iri: str) -> Graph:
@@ -76,7 +86,7 @@ def _graph_content(iri: str) -> Graph:
     return store().graph(iri)
 
 
-def _serve(path: str, iri: str | None = None, extra=None):
+def serve_resource(path: str, iri: str | None = None, extra=None):
     stem, forced = negotiate.split_extension(path)
     iri = iri or config().base_iri + stem
     fmt = negotiate.choose(forced=forced)
