@@ -23,7 +23,9 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     app.extensions["clusterkb.config"] = config
     app.extensions["clusterkb.store"] = store
 
-    from clusterkb.web import health, home
+    from clusterkb.web import health, home, logs
+
+    logs.init_app(app)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
