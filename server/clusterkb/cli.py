@@ -31,9 +31,20 @@ def main() -> None:
 @click.option("--store", "store_dir", type=click.Path(file_okay=False), default=None,
               help="Store directory [var/store].")
 @click.option("--base-iri", default=None, help="Base IRI of the published data.")
+@click.option("--endpoint", default=None,
+              help="SPARQL query endpoint of a remote engine to serve from (no local store).")
+@click.option("--update-endpoint", default=None, help="SPARQL Update endpoint [--endpoint].")
+@click.option("--gsp-endpoint", default=None, help="Graph Store Protocol endpoint (optional).")
+@click.option("--endpoint-user", default=None, help="User for the engine's endpoints.")
+@click.option("--endpoint-password-file", type=click.Path(dir_okay=False), default=None,
+              help="File holding that user's password.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Web worker processes (gunicorn); 1: one waitress process [1].")
 def serve(host: str | None, port: int | None, store_dir: str | None,
-          base_iri: str | None) -> None:
-    """Serve the KB over HTTP with a production WSGI server (waitress)."""
+          base_iri: str | None, endpoint: str | None, update_endpoint: str | None,
+          gsp_endpoint: str | None, endpoint_user: str | None,
+          endpoint_password_file: str | None, workers: int | None) -> None:
+    """Serve the KB over HTTP with a production WSGI server (waitress, or gunicorn workers)."""
     from pathlib import Path
 
     import waitress
@@ -41,12 +52,26 @@ def serve(host: str | None, port: int | None, store_dir: str | None,
     from clusterkb.web import create_app
 
     config = _config(host=host, port=port, base_iri=base_iri,
-                     store_dir=Path(store_dir) if store_dir else None)
+                     store_dir=Path(store_dir) if store_dir else None,
+                     endpoint=endpoint, update_endpoint=update_endpoint,
+                     gsp_endpoint=gsp_endpoint, endpoint_user=endpoint_user,
+                     endpoint_password_file=endpoint_password_file, workers=workers)
+    if config.workers > 1:
+        from clusterkb.multiworker import serve_workers
+
+        _open_store_built(config).close()  # build once, before any worker opens the store
+        click.echo(f"clusterkb serving on http://{config.host}:{config.port}/ "
+                   f"with {config.workers} workers", err=True)
+        serve_workers(config)
+        return
     store = _open_store_built(config)
     app = create_app(config, store)
     click.echo(f"clusterkb serving on http://{config.host}:{config.port}/", err=True)
+    from clusterkb.web.security import max_request_body
+
+    # waitress buffers a body before the app sees it: it must refuse oversized ones itself.
     waitress.serve(app, host=config.host, port=config.port, threads=config.threads,
-                   ident="clusterkb")
+                   ident="clusterkb", max_request_body_size=max_request_body(config))
 
 
 # --- store commands: build, load, dump (and serve's first build) -------------------------------
@@ -158,6 +183,41 @@ def dump_command(store_dir: str | None, fmt: str, output: str | None) -> None:
         if output:
             target.close()
         store.close()
+
+
+@main.command("publish")
+@click.option("--endpoint", required=True, help="SPARQL query endpoint URL of the engine.")
+@click.option("--update-endpoint", default=None, help="SPARQL Update endpoint [--endpoint].")
+@click.option("--gsp-endpoint", default=None,
+              help="Graph Store Protocol endpoint; graphs are then sent with PUT.")
+@click.option("--endpoint-user", default=None, help="User for the engine's endpoints.")
+@click.option("--endpoint-password-file", type=click.Path(dir_okay=False), default=None,
+              help="File holding that user's password.")
+@click.option("--base-iri", default=None, help="Base IRI of the published data.")
+def publish_command(endpoint: str, update_endpoint: str | None, gsp_endpoint: str | None,
+                    endpoint_user: str | None, endpoint_password_file: str | None,
+                    base_iri: str | None) -> None:
+    """Validate, then replace every KB graph in a remote engine, one named graph at a time."""
+    from clusterkb.build import BuildError
+    from clusterkb.publish import publish
+    from clusterkb.store.base import StoreError
+
+    config = _config(endpoint=endpoint, update_endpoint=update_endpoint,
+                     gsp_endpoint=gsp_endpoint, endpoint_user=endpoint_user,
+                     endpoint_password_file=endpoint_password_file, base_iri=base_iri)
+    try:
+        result = publish(config, progress=True)
+    except BuildError as error:
+        _fail(str(error), error.exit_code)
+    except StoreError as error:
+        _fail(f"publishing to {endpoint} failed: {error}", EXIT_USAGE)
+    width = max((len(iri) for iri in result.graphs), default=0)
+    for iri, count in result.graphs.items():
+        click.echo(f"{iri:<{width}}  {count:>8} triples")
+    for iri in result.removed:
+        click.echo(f"{iri:<{width}}  removed (no longer built)")
+    click.echo(f"published {len(result.graphs)} graphs, {result.triples} triples "
+               f"to {endpoint}", err=True)
 
 
 # --- API tokens for submitters and curators ----------------------------------------------------

@@ -57,8 +57,12 @@ class Config:
     query_workers: int = 2
     service_allowlist: tuple[str, ...] = ()
     max_query_bytes: int = 256 * 1024  # parsing is linear but slow (~0.4 s per 60 KB)
+    # in-process cache of /sparql results and Linked Data pages (bytes; 0 turns it off)
+    result_cache_bytes: int = 64 * 1024 * 1024
     # uploads
     max_upload_bytes: int = 5 * 1024 * 1024
+    # triples per upload: bounds the memory and time of validating it (profiles have ~500)
+    max_upload_triples: int = 5_000
     # submissions: failed token checks allowed per client (IP) per minute before 429
     auth_failures_per_minute: int = 10
     # catalogue
@@ -66,6 +70,15 @@ class Config:
     publisher_name: str = "clusterkb project"
     publisher_type: str = "NonProfitOrganisation"  # a term of http://purl.org/adms/publishertype/
     contact_email: str = ""
+    # remote SPARQL engine (store/remote.py); empty endpoint: the embedded store
+    endpoint: str = ""
+    update_endpoint: str = ""  # default: endpoint
+    gsp_endpoint: str = ""  # Graph Store Protocol; optional
+    endpoint_user: str = ""
+    endpoint_password_file: str = ""
+    endpoint_auth: str = "digest"  # or "basic": how the credentials are sent
+    # web worker processes of ``clusterkb serve`` (1: one waitress process)
+    workers: int = 1
 
     @property
     def store_path(self) -> Path:
@@ -96,8 +109,9 @@ def _coerce(name: str, raw: str) -> object:
     if name.endswith("_dir"):
         return Path(raw)
     if name in {"port", "threads", "max_result_rows", "query_workers", "max_upload_bytes",
-                "catalog_page_size", "max_query_bytes",
-                "auth_failures_per_minute"}:
+                "catalog_page_size", "max_query_bytes", "max_upload_triples",
+                "auth_failures_per_minute", "workers",
+                "result_cache_bytes"}:
         return int(raw)
     if name == "query_timeout":
         return float(raw)

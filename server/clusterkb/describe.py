@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDFS, SDO, SKOS
 from rdflib.term import Node
@@ -29,6 +30,10 @@ def _iri(term: str) -> str:
     """``term`` as a SPARQL IRI reference, refusing characters that could break out of it."""
     if any(c in term for c in '<>"{}|^`\\ \n\r\t'):
         raise ValueError(f"not a usable IRI: {term!r}")
+    try:  # control characters, bad percent-encoding: the engine would reject the query
+        ox.NamedNode(term)
+    except ValueError as error:
+        raise ValueError(f"not a usable IRI: {term!r} ({error})") from None
     return f"<{term}>"
 
 

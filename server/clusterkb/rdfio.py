@@ -202,8 +202,14 @@ def check_xml(data: bytes) -> None:
 
 def parse_quads(data: bytes, fmt: str, *, base_iri: str | None = None,
                 max_bytes: int | None = None,
-                contexts: Mapping[str, Any] | None = None) -> Iterator[ox.Quad]:
-    """Parse ``data`` safely into engine quads (blank nodes renamed apart)."""
+                contexts: Mapping[str, Any] | None = None,
+                max_triples: int | None = None) -> Iterator[ox.Quad]:
+    """Parse ``data`` safely into engine quads (blank nodes renamed apart).
+
+    ``max_triples`` stops parsing at the first quad over the limit
+    (``RDFTooLarge``): a few MB of nested collections is millions of triples,
+    and holding and validating those would take minutes and gigabytes.
+    """
     name = format_name(fmt)
     if max_bytes is not None and len(data) > max_bytes:
         raise RDFTooLarge(f"input is larger than the limit of {max_bytes} bytes")
@@ -212,10 +218,16 @@ def parse_quads(data: bytes, fmt: str, *, base_iri: str | None = None,
     elif name == "rdf/xml":
         check_xml(data)
     try:
-        quads = list(ox.parse(data, FORMATS[name][0], base_iri=base_iri,
-                              rename_blank_nodes=True))
+        quads = []
+        for quad in ox.parse(data, FORMATS[name][0], base_iri=base_iri,
+                             rename_blank_nodes=True):
+            quads.append(quad)
+            if max_triples is not None and len(quads) > max_triples:
+                raise RDFTooLarge(f"input has more than the limit of {max_triples} triples")
     except SyntaxError as error:
         raise from_syntax_error(error) from None
+    except RDFTooLarge:
+        raise
     except (ValueError, OSError) as error:
         raise RDFParseError(str(error)) from None
     return iter(quads)
@@ -231,11 +243,12 @@ def from_syntax_error(error: SyntaxError) -> RDFParseError:
 
 def parse_dataset(data: bytes, fmt: str, *, base_iri: str | None = None,
                   max_bytes: int | None = None,
-                  contexts: Mapping[str, Any] | None = None) -> Dataset:
+                  contexts: Mapping[str, Any] | None = None,
+                  max_triples: int | None = None) -> Dataset:
     """Parse into an rdflib Dataset (triples of graph formats land in its default graph)."""
     dataset = Dataset()
     for quad in parse_quads(data, fmt, base_iri=base_iri, max_bytes=max_bytes,
-                            contexts=contexts):
+                            contexts=contexts, max_triples=max_triples):
         triple = (to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object))
         if isinstance(quad.graph_name, ox.DefaultGraph):
             dataset.default_graph.add(triple)
@@ -246,10 +259,11 @@ def parse_dataset(data: bytes, fmt: str, *, base_iri: str | None = None,
 
 def parse_graph(data: bytes, fmt: str, *, base_iri: str | None = None,
                 max_bytes: int | None = None,
-                contexts: Mapping[str, Any] | None = None) -> Graph:
+                contexts: Mapping[str, Any] | None = None,
+                max_triples: int | None = None) -> Graph:
     """Parse into one rdflib Graph; the graphs of quad formats are merged."""
     graph = Graph()
     for quad in parse_quads(data, fmt, base_iri=base_iri, max_bytes=max_bytes,
-                            contexts=contexts):
+                            contexts=contexts, max_triples=max_triples):
         graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return graph

@@ -1,8 +1,8 @@
 """Store backends behind one interface (see ``store.base.Store``).
 
-``open_store(config)`` picks the backend: the embedded Oxigraph store by
-default. A remote SPARQL backend slots in here, chosen by a config field
-(e.g. ``sparql_endpoint``), without callers changing.
+``open_store(config)`` picks the backend: the remote SPARQL engine
+(``store.remote``) when ``config.endpoint`` is set, else the embedded
+Oxigraph store. Callers never name a backend.
 """
 
 from __future__ import annotations
@@ -15,7 +15,11 @@ if TYPE_CHECKING:  # the query worker imports this package: keep it free of rdfl
 
 
 def open_store(config: Config) -> Store:
-    """The store backend ``config`` asks for (today: always the embedded one)."""
+    """The remote store when an endpoint is configured, else the embedded one."""
+    if config.endpoint:
+        from clusterkb.store.remote import RemoteStore
+
+        return RemoteStore(config)
     from clusterkb.store.embedded import EmbeddedStore
 
     return EmbeddedStore(config)

@@ -36,6 +36,10 @@ class QueryTimeout(StoreError):
     """The query ran past its time limit and was stopped."""
 
 
+class EngineError(StoreError):
+    """A remote SPARQL engine failed, refused us or could not be reached (HTTP 502)."""
+
+
 @dataclass(frozen=True)
 class QueryResult:
     """A query result serialised by the engine.

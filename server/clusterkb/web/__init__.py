@@ -43,4 +43,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     for blueprint in (validate.bp, context_doc.bp, openapi.bp):
         app.register_blueprint(blueprint)
     submissions.init_app(app)  # also records accepts a crash interrupted
+    from clusterkb.web import security
+
+    security.init_app(app)  # CSP, nosniff, frame and referrer policy on every response
     return app

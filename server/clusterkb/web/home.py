@@ -1,11 +1,19 @@
-"""The home page: HTML for people; for RDF clients, the description of the base IRI."""
+"""The home page: HTML for people; for RDF clients, the description of the base IRI.
+
+People meet the KB here first, so the page says what it holds (counts of
+clusters, organisations, countries and labels, read from the store), lists the
+clusters by country, and links to every way in: search, SPARQL, catalogue,
+dumps, ontology and validation.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template
 
+from clusterkb.pages import home_stats
 from clusterkb.web import negotiate
-from clusterkb.web.resources import serve_resource
+from clusterkb.web.context import store
+from clusterkb.web.resources import local_url, serve_resource
 
 bp = Blueprint("home", __name__)
 
@@ -16,4 +24,5 @@ def index():
     # dereferences like any other; browsers get the home page.
     if negotiate.choose() is not negotiate.HTML:
         return serve_resource("")
-    return render_template("home.html")
+    body = render_template("home.html", stats=home_stats(store(), local_url))
+    return negotiate.finish(Response(body, mimetype="text/html"))

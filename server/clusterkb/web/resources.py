@@ -18,10 +18,12 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from clusterkb import pages
 from clusterkb.describe import describe, display, pick_label, short_name
 from clusterkb.namespaces import graph_iri
-from clusterkb.web import negotiate
+from clusterkb.web import caching, negotiate
 from clusterkb.web.context import config, store
+from clusterkb.web.security import safe_href
 
 bp = Blueprint("resources", __name__)
 
@@ -37,9 +39,16 @@ def local_url(iri: str) -> str | None:
     return f"{url}#{fragment}" if fragment else url
 
 
+@bp.app_template_filter("local_href")
+def _local_href_filter(iri: str) -> str:
+    """Jinja filter: the local page of an IRI under the base IRI, else the IRI."""
+    return href(str(iri))
+
+
 def href(iri: str) -> str:
-    """Where a link to ``iri`` goes: its local page when it is ours, else the IRI itself."""
-    return local_url(iri) or iri
+    """Where a link to ``iri`` goes: its local page when it is ours, else the IRI itself
+    (``#`` for schemes a browser would run, such as ``javascript:``)."""
+    return local_url(iri) or safe_href(iri)
 
 
 def alternates(path: str) -> str:
@@ -90,6 +99,12 @@ def serve_resource(path: str, iri: str | None = None, extra=None):
     stem, forced = negotiate.split_extension(path)
     iri = iri or config().base_iri + stem
     fmt = negotiate.choose(forced=forced)
+    generation = store().generation()
+    cache_key = ("resource", request.script_root, request.path, iri, fmt.name)
+    tag = caching.etag(generation, *cache_key)
+    early = caching.not_modified(tag) or caching.lookup(generation, cache_key, tag)
+    if early is not None:
+        return early
     try:
         graph = describe(store(), iri)
     except ValueError:
@@ -100,10 +115,17 @@ def serve_resource(path: str, iri: str | None = None, extra=None):
         abort(404, description=f"Nothing is known about <{iri}>")
     link = alternates(stem)
     if fmt is negotiate.HTML:
-        view = resource_view(graph, URIRef(iri))
-        body = render_template("resource.html", r=view, data_links=_data_links(stem))
-        return negotiate.finish(Response(body, mimetype="text/html"), link)
-    return negotiate.rdf_response(graph, fmt, link)
+        if pages.is_cluster(graph, iri):
+            body = render_template("cluster.html",
+                                   c=pages.cluster_page(store(), iri, local_url, graph=graph),
+                                   data_links=_data_links(stem), stem=stem)
+        else:
+            view = resource_view(graph, URIRef(iri))
+            body = render_template("resource.html", r=view, data_links=_data_links(stem))
+        response = negotiate.finish(Response(body, mimetype="text/html"), link)
+    else:
+        response = negotiate.rdf_response(graph, fmt, link)
+    return caching.remember(generation, cache_key, tag, response)
 
 
 def _data_links(stem: str) -> list[tuple[str, str]]:

@@ -38,7 +38,8 @@ from werkzeug.exceptions import HTTPException
 
 from clusterkb import sparql
 from clusterkb.namespaces import SD
-from clusterkb.store.base import QuerySyntaxError, QueryTimeout, StoreError
+from clusterkb.store.base import EngineError, QuerySyntaxError, QueryTimeout, StoreError
+from clusterkb.web import caching
 from clusterkb.web.context import config, store
 
 bp = Blueprint("sparql", __name__)
@@ -113,6 +114,12 @@ def _timeout(error: QueryTimeout) -> Response:
         f"The query ran longer than this endpoint's limit of {limit:g} s and was stopped. "
         "Narrow it (more specific patterns, LIMIT) and try again.",
     )
+
+
+@bp.app_errorhandler(EngineError)
+def _engine_error(error: EngineError) -> Response:
+    """A remote engine failed: the gateway's fault, said as 502 on every route."""
+    return _error(502, f"The SPARQL engine behind this service failed: {error}")
 
 
 @bp.errorhandler(StoreError)
@@ -218,6 +225,10 @@ def endpoint() -> Response:
     cfg = config()
     if len(text.encode("utf-8")) > cfg.max_query_bytes:
         return _error(413, f"The query is too large: the limit is {cfg.max_query_bytes} bytes.")
+    if _wants_html_results(proto.formats):
+        from clusterkb.web import sparql_results  # the HTML results page reuses _query_page
+
+        return sparql_results.render(text, proto, _guard())
     info = _guard().check(
         text,
         default_graph_uris=proto.default_graph_uris,
@@ -227,6 +238,13 @@ def endpoint() -> Response:
     media_type = sparql.negotiate(
         info.kind, proto.formats, request.accept_mimetypes, form=info.form
     )
+    generation = store().generation()
+    cache_key = ("sparql", text, media_type, tuple(proto.default_graph_uris),
+                 tuple(proto.named_graph_uris), cfg.max_result_rows)
+    tag = caching.etag(generation, *cache_key)
+    early = caching.not_modified(tag) or caching.lookup(generation, cache_key, tag)
+    if early is not None:
+        return early
     result = store().query(
         text,
         media_type=media_type,
@@ -247,7 +265,7 @@ def endpoint() -> Response:
     response.headers["X-SPARQL-Max-Rows"] = str(cfg.max_result_rows)
     if result.truncated:
         response.headers["X-SPARQL-Truncated"] = "true"
-    return response
+    return caching.remember(generation, cache_key, tag, response)
 
 
 def _chunks(body: bytes) -> Iterator[bytes]:
@@ -255,6 +273,22 @@ def _chunks(body: bytes) -> Iterator[bytes]:
     view = memoryview(body)
     for start in range(0, len(view), _CHUNK):
         yield bytes(view[start:start + _CHUNK])
+
+
+def _wants_html_results(formats: list[str]) -> bool:
+    """A browser's query gets an HTML page: ``format=html``, or ``Accept`` naming
+    ``text/html`` itself (not through ``*/*``) at least as high as any result type."""
+    requested = [f.strip().lower() for f in formats if f.strip()]
+    if requested:
+        return requested[0] in ("html", sparql.HTML)
+    accept = request.accept_mimetypes
+    html = max((q for value, q in accept if value.lower() == sparql.HTML), default=0)
+    if not html:
+        return False
+    ours = {t for types in sparql.RESULT_TYPES.values() for t in types}
+    ours |= {"application/json", "application/xml", "text/xml", "text/plain"}
+    others = max((q for value, q in accept if value.lower() in ours), default=0)
+    return html >= others
 
 
 # --- no query: the query page or the service description ----------------------------
@@ -343,16 +377,19 @@ def load_examples(questions_dir: Path) -> list[Example]:
     return examples
 
 
-def _query_page() -> str:
+def _query_page(**context) -> str:
+    """The query form with the example questions; ``context`` adds results or an error."""
     examples = load_examples(config().kb_dir / "questions")
     chosen = request.args.get("example")
     query = next((e.query for e in examples if e.slug == chosen), DEFAULT_QUERY)
+    context.setdefault("query", query)
     return render_template(
         "query.html",
         endpoint=url_for("sparql.endpoint"),
         examples=examples,
-        query=query,
         chosen=chosen,
         config_timeout=f"{config().query_timeout:g}",
         config_rows=config().max_result_rows,
+        **context,
     )
+

@@ -28,6 +28,7 @@ from flask import (
     abort,
     current_app,
     jsonify,
+    redirect,
     render_template,
     request,
     url_for,
@@ -51,6 +52,8 @@ from clusterkb.validation import compact, validate_graph
 from clusterkb.web import negotiate
 from clusterkb.web.context import config
 from clusterkb.web.validate import (
+    FORM_OVERHEAD,
+    FORM_TYPES,
     UploadError,
     error_response,
     merged,
@@ -107,14 +110,13 @@ def authenticate(*roles: str) -> Token:
         wait = max(1, math.ceil(reset - time.time()))
         raise AuthError(429, f"Too many failed authentication attempts from {client}; "
                              f"retry in {wait} s.", {"Retry-After": str(wait)})
-    header = request.headers.get("Authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
+    secret = _presented_secret()
+    if not secret:
         limiter.hit(item, "auth-failures", client)
         raise AuthError(401, "This needs a token: send 'Authorization: Bearer <token>' "
                              "(a curator creates one with 'clusterkb token create').",
                         _challenge())
-    token = current_app.extensions["clusterkb.tokens"].authenticate(secret.strip())
+    token = current_app.extensions["clusterkb.tokens"].authenticate(secret)
     if token is None:
         limiter.hit(item, "auth-failures", client)
         raise AuthError(401, "The token is unknown or revoked.", _challenge("invalid_token"))
@@ -124,8 +126,58 @@ def authenticate(*roles: str) -> Token:
     return token
 
 
+#: The browser session of the HTML pages: HttpOnly, SameSite=Strict (Secure off localhost).
+SESSION_COOKIE = "clusterkb_token"
+
+
+def _presented_secret() -> str:
+    """The token the request presents: ``Authorization: Bearer``; for HTML forms (which
+    cannot set that header) a POSTed ``token`` field; else the session cookie.
+
+    Cookie-borne tokens on a POST must come from one of our own pages (``Origin``, else
+    ``Referer``, names this host), on top of SameSite=Strict: no cross-site form can
+    act with a curator's cookie.
+    """
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        return secret.strip()
+    if request.method == "POST" and request.mimetype in FORM_TYPES:
+        _bound_form()
+        field = request.form.get("token", "").strip()
+        if field:
+            return field
+    cookie = request.cookies.get(SESSION_COOKIE, "").strip()
+    if cookie and request.method == "POST" and not same_origin():
+        raise AuthError(403, "A form from another site may not act with your session.", {})
+    return cookie
+
+
+def _bound_form() -> None:
+    """Read forms with the upload limits of ``/validate`` even when auth reads them first."""
+    limit = config().max_upload_bytes + FORM_OVERHEAD
+    request.max_content_length = limit
+    request.max_form_memory_size = limit
+
+
+def same_origin() -> bool:
+    """Whether the request came from a page of this server (``Origin`` or ``Referer``)."""
+    from urllib.parse import urlsplit
+
+    source = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    parts = urlsplit(source)
+    return bool(parts.netloc) and parts.netloc == request.host \
+        and parts.scheme == request.scheme
+
+
 @bp.errorhandler(AuthError)
 def _auth_error(error: AuthError):
+    pages = ("submissions.listing", "submissions.show", "submissions.start_session")
+    if error.code in (401, 403) and request.endpoint in pages and _wants_html():
+        # A person in a browser: the sign-in form, with what went wrong.
+        response = Response(render_template("submissions.html", login=True, message=error.message,
+                                            subs=[], status=None), error.code)
+        response.headers.update(error.extra_headers)
+        return response
     response = jsonify(error=error.message, status=error.code)
     response.status_code = error.code
     response.headers.update(error.extra_headers)
@@ -215,6 +267,33 @@ def submit():
     return response
 
 
+# --- browser session -------------------------------------------------------------------
+
+@bp.post("/submissions/session")
+def start_session():
+    """Sign a browser in: the form's ``token`` becomes an HttpOnly, SameSite=Strict cookie."""
+    token = authenticate(SUBMITTER, CURATOR)
+    response = redirect(url_for("submissions.listing", status="pending"
+                                if token.role == CURATOR else None), 303)
+    local = request.host.split(":")[0] in ("127.0.0.1", "localhost", "[::1]")
+    response.set_cookie(SESSION_COOKIE, request.form.get("token", "").strip(), httponly=True,
+                        samesite="Strict", secure=not local, path="/submissions")
+    return response
+
+
+@bp.post("/submissions/session/end")
+def end_session():
+    if not same_origin():
+        abort(403, description="A form from another site may not sign you out.")
+    response = redirect(url_for("submissions.listing"), 303)
+    response.delete_cookie(SESSION_COOKIE, path="/submissions")
+    return response
+
+
+def _form_post() -> bool:
+    return request.mimetype in FORM_TYPES and _wants_html()
+
+
 # --- read -------------------------------------------------------------------
 
 @bp.get("/submissions")
@@ -228,7 +307,14 @@ def listing():
     if token.role != CURATOR:
         subs = [s for s in subs if s.token_id == token.id]
     if _wants_html():
-        return render_template("submissions.html", subs=subs, status=status)
+        diffs = {}
+        if token.role == CURATOR:
+            for sub in subs:
+                if sub.status == "pending":
+                    added, removed = workflow().diff(sub)
+                    diffs[sub.id] = (sorted(_nt_lines(added)), sorted(_nt_lines(removed)))
+        return render_template("submissions.html", subs=subs, status=status, diffs=diffs,
+                               role=token.role, statuses=STATUSES)
     return jsonify(submissions=[{k: v for k, v in _sub_json(s).items() if k != "report"}
                                 for s in subs])
 
@@ -314,6 +400,8 @@ def accept(submission_id: str):
     slug = cluster_slug(config().base_iri, sub.cluster)
     body["published_graph"] = cluster_graph(config().base_iri, slug)
     body["links"]["history"] = url_for("submissions.history", slug=slug)
+    if _form_post():
+        return redirect(url_for("submissions.show", submission_id=sub.id), 303)
     return jsonify(body)
 
 
@@ -331,6 +419,8 @@ def reject(submission_id: str):
         abort(400, description="A rejection needs a reason: send JSON {\"reason\": \"...\"} "
                                "or a form field 'reason'.")
     sub = workflow().reject(submission_id, curator, reason.strip()[:2000])
+    if _form_post():
+        return redirect(url_for("submissions.show", submission_id=sub.id), 303)
     return jsonify(_sub_json(sub))
 
 

@@ -142,6 +142,7 @@ def parse_upload(upload: Upload):
     try:
         return parse_dataset(upload.data, upload.fmt, base_iri=cfg.base_iri,
                              max_bytes=cfg.max_upload_bytes,
+                             max_triples=cfg.max_upload_triples,
                              contexts={context_url(cfg): load_context(cfg)})
     except RDFTooLarge as error:
         raise UploadError(413, error.message) from None
@@ -243,8 +244,19 @@ def validate():
         dataset = parse_upload(upload)
     except UploadError as error:
         return error_response(error, formats=[(m, m) for m in RDF_MEDIA_TYPES],
-                              context_iri=context_url(config()))
+                              context_iri=context_url(config()), **_form_echo())
     report = validate_upload(dataset)
     return report_response(report, formats=[(m, m) for m in RDF_MEDIA_TYPES],
                            context_iri=context_url(config()),
-                           uploaded=media_type_of(upload.fmt))
+                           uploaded=media_type_of(upload.fmt), **_form_echo())
+
+
+def _form_echo() -> dict[str, str]:
+    """The pasted text and chosen format of a form post, so the HTML page keeps them."""
+    if request.mimetype not in FORM_TYPES:
+        return {}
+    try:
+        return {"pasted": request.form.get("data", ""),
+                "chosen_format": request.form.get("format", "")}
+    except HTTPException:
+        return {}

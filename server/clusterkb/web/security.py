@@ -1,0 +1,93 @@
+"""Security headers on every response, and the request-size cap for the WSGI server.
+
+Why one module: the rules a browser needs to show our pages safely (they
+include text from submissions, which is untrusted) are easy to forget route by
+route, so one ``after_request`` hook sets them all:
+
+* ``Content-Security-Policy`` on HTML: scripts and styles only from this site
+  and the CDN the pages use; no inline script, so an escaped-but-missed value
+  still cannot run; no framing (``frame-ancestors 'none'``), no ``<base>``
+  hijack, forms only to this site;
+* ``X-Content-Type-Options: nosniff`` on every response, so a Turtle dump or a
+  JSON error is never sniffed into HTML;
+* ``X-Frame-Options: DENY`` for browsers without CSP level 2, and a
+  ``Referrer-Policy`` that sends no path to other sites;
+* any cookie is ``HttpOnly``, and ``Secure`` unless the request came to
+  localhost (plain-HTTP development).
+
+``safe_href`` is what a page may put in ``href`` for an IRI it did not mint:
+submitted data can hold ``javascript:`` or ``data:`` IRIs, which Jinja's
+escaping leaves intact and a click would run.
+
+``max_request_body`` is the largest body any route accepts: the WSGI server
+(waitress) buffers a whole request body before the app sees it, so it must
+refuse a larger declared ``Content-Length`` itself (413) instead of waiting
+for a body that may never end.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, request
+
+from clusterkb.config import Config
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; "
+    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+REFERRER_POLICY = "strict-origin-when-cross-origin"
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+#: Room for multipart boundaries and form fields around an upload (as in ``web.validate``).
+_FORM_OVERHEAD = 64 * 1024
+
+
+#: IRI schemes a page links to; any other IRI is shown but not made a link target.
+LINK_SCHEMES = frozenset({"http", "https", "mailto", "ftp", "urn", "tel"})
+
+
+def safe_href(iri: str) -> str:
+    """``iri`` when a browser may follow it safely, else ``#`` (``javascript:``, ``data:``...)."""
+    try:
+        scheme = urlsplit(iri.strip()).scheme.lower()
+    except ValueError:
+        return "#"
+    return iri if scheme in LINK_SCHEMES else "#"
+
+
+def max_request_body(config: Config) -> int:
+    """The largest request body any route reads: an upload form (queries are smaller)."""
+    return max(config.max_upload_bytes + _FORM_OVERHEAD, config.max_query_bytes) + 1
+
+
+def _is_local() -> bool:
+    host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
+    return host in _LOCAL_HOSTS
+
+
+def secure_headers(response: Response) -> Response:
+    """Add the security headers to ``response`` (an ``after_request`` hook)."""
+    headers = response.headers
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+    if response.mimetype == "text/html":
+        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        headers["X-Frame-Options"] = "DENY"
+    cookies = headers.getlist("Set-Cookie")
+    if cookies:
+        local = _is_local()
+        headers.remove("Set-Cookie")
+        for cookie in cookies:
+            flags = {part.strip().lower() for part in cookie.split(";")[1:]}
+            if "httponly" not in flags:
+                cookie += "; HttpOnly"
+            if not local and "secure" not in flags:
+                cookie += "; Secure"
+            headers.add("Set-Cookie", cookie)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(secure_headers)

@@ -1,0 +1,131 @@
+"""Query results as an HTML page, for a person who ran a query from a browser.
+
+The query goes through the same guard, time limit and row cap as any other;
+the engine answers in SPARQL JSON (or Turtle for graphs) and this module lays
+that out as a table: IRIs under the base IRI link to their local pages with
+their labels, others link out. The page keeps the query in the form, says when
+the row cap cut the result, and links to the same result as JSON, XML, CSV,
+TSV (or Turtle, N-Triples, JSON-LD, RDF/XML for graphs).
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from flask import Response, url_for
+from rdflib import Graph, Literal, URIRef
+
+from clusterkb import sparql
+from clusterkb.describe import add_labels, pick_label, short_name
+from clusterkb.store.base import QuerySyntaxError, QueryTimeout
+from clusterkb.web.context import config, store
+from clusterkb.web.resources import local_url
+from clusterkb.web.security import safe_href
+
+#: Cells whose IRI labels are looked up: enough for a page, cheap for the store.
+MAX_LABELLED = 2000
+
+_DOWNLOADS = {
+    "solutions": (("JSON", "json"), ("XML", "xml"), ("CSV", "csv"), ("TSV", "tsv")),
+    "graph": (("Turtle", "turtle"), ("N-Triples", "nt"), ("JSON-LD", "jsonld"),
+              ("RDF/XML", "rdfxml")),
+}
+_DOWNLOADS["boolean"] = _DOWNLOADS["solutions"]
+
+
+def render(text: str, proto, guard: sparql.QueryGuard) -> Response:
+    from clusterkb.web.sparql import _query_page
+
+    cfg = config()
+    try:
+        info = guard.check(text, default_graph_uris=proto.default_graph_uris,
+                           named_graph_uris=proto.named_graph_uris,
+                           published_graphs=store().graphs)
+        media = sparql.TURTLE if info.kind == "graph" else sparql.SPARQL_JSON
+        result = store().query(text, media_type=media,
+                               default_graph_uris=proto.default_graph_uris,
+                               named_graph_uris=proto.named_graph_uris,
+                               timeout=cfg.query_timeout, max_rows=cfg.max_result_rows)
+    except sparql.GuardError as error:
+        return _page(_query_page(query=text, error=error.message), error.status)
+    except QuerySyntaxError as error:
+        return _page(_query_page(query=text, error=f"The query engine could not parse the "
+                                                   f"query: {error}"), 400)
+    except QueryTimeout:
+        return _page(_query_page(query=text, error=(
+            f"The query ran longer than this endpoint's limit of {cfg.query_timeout:g} s and "
+            "was stopped. Narrow it (more specific patterns, LIMIT) and try again.")), 503)
+    table = _table(result.body, info.kind)
+    params = [("query", text)] + [("default-graph-uri", g) for g in proto.default_graph_uris] \
+        + [("named-graph-uri", g) for g in proto.named_graph_uris]
+    endpoint = url_for("sparql.endpoint")
+    downloads = [(label, f"{endpoint}?{urlencode(params + [('format', fmt)])}")
+                 for label, fmt in _DOWNLOADS[info.kind]]
+    body = _query_page(query=text, results=table, truncated=result.truncated,
+                       downloads=downloads, kind=info.kind)
+    response = _page(body, 200)
+    response.headers["X-SPARQL-Max-Rows"] = str(cfg.max_result_rows)
+    if result.truncated:
+        response.headers["X-SPARQL-Truncated"] = "true"
+    return response
+
+
+def _page(body: str, status: int) -> Response:
+    response = Response(body, status, mimetype="text/html")
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _table(body: bytes, kind: str) -> dict:
+    """Columns and rows of cells ({text, href, lang, datatype}) from the engine's answer."""
+    if kind == "boolean":
+        return {"boolean": bool(json.loads(body).get("boolean")), "columns": [], "rows": []}
+    if kind == "graph":
+        graph = Graph().parse(data=body.decode("utf-8"), format="turtle")
+        columns = ["subject", "predicate", "object"]
+        raw = [dict(zip(columns, t, strict=True)) for t in sorted(graph)]
+    else:
+        data = json.loads(body)
+        columns = data.get("head", {}).get("vars", [])
+        raw = [{name: _term(b) for name, b in row.items()}
+               for row in data.get("results", {}).get("bindings", [])]
+    labels = _labels({t for row in raw for t in row.values() if isinstance(t, URIRef)})
+    rows = [[_cell(row.get(c), labels) for c in columns] for row in raw]
+    return {"boolean": None, "columns": columns, "rows": rows}
+
+
+def _term(binding: dict):
+    kind, value = binding.get("type"), binding.get("value", "")
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return f"_:{value}"
+    return Literal(value, lang=binding.get("xml:lang"),
+                   datatype=binding.get("datatype") if not binding.get("xml:lang") else None)
+
+
+def _labels(iris: set[URIRef]) -> Graph:
+    """Labels of the IRIs under the base IRI (the only ones the store can name)."""
+    base = config().base_iri
+    ours = sorted(i for i in iris if str(i).startswith(base))[:MAX_LABELLED]
+    graph = Graph()
+    for iri in ours:
+        graph.add((iri, URIRef("urn:x-label-request"), iri))
+    add_labels(store(), graph)
+    return graph
+
+
+def _cell(term, labels: Graph) -> dict | None:
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        local = local_url(str(term))
+        label = pick_label(labels, term) if local else None
+        return {"text": label or (short_name(str(term)) if local else str(term)),
+                "href": local or safe_href(str(term)), "iri": str(term), "external": local is None}
+    if isinstance(term, Literal):
+        dt = short_name(str(term.datatype)) if term.datatype else None
+        return {"text": str(term), "lang": term.language,
+                "datatype": dt if dt not in (None, "xsd:string") else None}
+    return {"text": str(term)}
