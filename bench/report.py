@@ -56,8 +56,8 @@ def _geomean(values: list[float]) -> float | None:
 
 
 def headline(results: dict) -> dict[str, float | None]:
-    """Geometric means over the query mix of the first (smallest) size."""
-    size = results["sizes"][0]
+    """Geometric means over the query mix of the last (largest) size."""
+    size = results["sizes"][-1]
     r = ratios(size).values()
     return {"latency": _geomean([x["latency"] for x in r if x["latency"]]),
             "throughput": _geomean([x["throughput"] for x in r if x["throughput"]]),
@@ -121,7 +121,7 @@ def _size_section(size: dict) -> list[str]:
         "| step | seconds | peak RSS (MiB) |",
         "|---|---:|---:|",
         f"| generate (bench/gen.py) | {_f(size.get('generate_s'))} | - |",
-        f"| `clusterkb build` (parse, SHACL-validate, load, catalogue) | {_f(build.get('s'))} | "
+        f"| {build.get('mode', 'clusterkb build')} | {_f(build.get('s'))} | "
         f"{_mib(build.get('peak_rss'))} |",
         f"| `oxigraph load` of the same quads | {_f(load.get('s'))} | "
         f"{_mib(load.get('peak_rss'))} |",

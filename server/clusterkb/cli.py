@@ -59,7 +59,7 @@ def serve(host: str | None, port: int | None, store_dir: str | None,
     if config.workers > 1:
         from clusterkb.multiworker import serve_workers
 
-        _open_store_built(config).close()  # build once, before any worker opens the store
+        _build_in_child(config)  # the master must never open a pyoxigraph store: see below
         click.echo(f"clusterkb serving on http://{config.host}:{config.port}/ "
                    f"with {config.workers} workers", err=True)
         serve_workers(config)
@@ -112,6 +112,33 @@ def _open_store_built(config: Config):
         click.echo(f"the store at {config.store_path} is empty: building it first", err=True)
         _run_build(config, store)
     return store
+
+
+def _build_in_child(config: Config) -> None:
+    """Build an empty embedded store in a child process, before gunicorn forks its workers.
+
+    RocksDB (under pyoxigraph) starts background threads when a store is
+    opened for writing; a process forked after that inherits their locks but
+    not the threads, and its own writes then hang. So the gunicorn master
+    only looks at the pointer file and leaves the build to a child.
+    """
+    import subprocess
+    import sys
+
+    if config.endpoint:
+        return
+    from clusterkb.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore(config)
+    empty = store.is_empty()
+    store.close()
+    if empty:
+        click.echo(f"the store at {config.store_path} is empty: building it first", err=True)
+        done = subprocess.run([sys.executable, "-m", "clusterkb", "build",
+                               "--store", str(config.store_path), "--base-iri", config.base_iri],
+                              check=False)
+        if done.returncode != 0:
+            raise SystemExit(done.returncode)
 
 
 STORE_OPTION = click.option("--store", "store_dir", type=click.Path(file_okay=False),

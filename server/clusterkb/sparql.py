@@ -69,6 +69,14 @@ class NotAcceptable(GuardError):
 
 # --- analysis -----------------------------------------------------------------
 
+#: rdflib's SPARQL grammar is one module-level pyparsing object, and two threads
+#: parsing at once corrupt each other's state (seen under load as
+#: ``Param.postParse2() missing ... 'tokenList'`` in a validation beside a
+#: query). Every rdflib SPARQL parse in the process (this guard, the SHACL
+#: constraints in ``clusterkb.validation``, the stores' dataset-clause checks)
+#: holds this lock; reentrant so nested helpers cannot deadlock.
+RDFLIB_PARSER_LOCK = threading.RLock()
+
 _FORMS = {
     "SelectQuery": ("SELECT", "solutions"),
     "AskQuery": ("ASK", "boolean"),
@@ -182,7 +190,7 @@ class QueryGuard:
     def __init__(self, service_allowlist: Collection[str] = (), cache_size: int = 512) -> None:
         self.service_allowlist = frozenset(service_allowlist)
         # rdflib's grammar is a shared pyparsing object; parse one query at a time.
-        self._parse_lock = threading.Lock()
+        self._parse_lock = RDFLIB_PARSER_LOCK
         self._cached = lru_cache(maxsize=cache_size)(self._analyse_or_error)
 
     def _analyse_or_error(self, text: str) -> QueryInfo | GuardError:

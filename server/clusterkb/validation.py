@@ -65,6 +65,7 @@ from clusterkb.rdfio import (
     parse_dataset,
     parse_graph,
 )
+from clusterkb.sparql import RDFLIB_PARSER_LOCK
 
 CKBSH = Namespace("https://w3id.org/clusterkb/shapes#")
 PUBLISHED_GRAPH = CKBSH.PublishedGraph
@@ -210,7 +211,8 @@ class _PreparedQueryGraph(RdfLibDataGraph):
         if isinstance(query_object, str):
             prepared = self._prepared.get(query_object)
             if prepared is None:
-                prepared = self._prepared[query_object] = prepareQuery(query_object)
+                with RDFLIB_PARSER_LOCK:  # rdflib's parser is not thread-safe
+                    prepared = self._prepared[query_object] = prepareQuery(query_object)
             query_object = prepared
         return super().query(query_object, *args, **kwargs)
 

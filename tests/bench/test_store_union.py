@@ -55,7 +55,8 @@ def test_main_store_holds_only_published_graphs(store) -> None:
 def test_union_queries_do_not_see_pending_data(store) -> None:
     query = "SELECT ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
     assert _labels(store, query) == {"visible"}
-    in_graphs = "SELECT ?l WHERE { GRAPH ?g { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } }"
+    in_graphs = ("SELECT ?l WHERE { GRAPH ?g { "
+                 "?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } }")
     assert _labels(store, in_graphs) == {"visible"}
     assert [row["s"] for row in store.select("SELECT ?s WHERE { ?s ?p ?o }")] == [
         URIRef("https://w3id.org/clusterkb/id/cluster/visible")]
@@ -74,3 +75,17 @@ def test_publishing_moves_a_graph_into_the_union(store) -> None:
     query = "SELECT ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
     assert _labels(store, query) == {"visible", "hidden"}
     assert store.pending_graphs() == []
+
+
+def test_writer_view_hides_pending_and_later_changes_keep_it(store) -> None:
+    with store.write() as writer:
+        view = writer.view()
+        labels = {str(row["l"]) for row in view.select(
+            "SELECT ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }")}
+        assert labels == {"visible"}
+        assert view.graphs() == [PUBLISHED]
+        writer.replace_graph("https://w3id.org/clusterkb/graph/clusters/c", _labelled("third"))
+    assert store.pending_graphs() == [PENDING]
+    assert (None, RDFS.label, Literal("hidden")) in store.graph(PENDING)
+    query = "SELECT ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
+    assert _labels(store, query) == {"visible", "third"}

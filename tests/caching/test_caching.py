@@ -21,7 +21,8 @@ from clusterkb.store.embedded import EmbeddedStore
 from clusterkb.web import create_app
 from clusterkb.web.caching import CachedResponse, ResultCache
 
-COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/clusterkb/ontology#ClusterOrganisation> }"
+COUNT = ("SELECT (COUNT(*) AS ?n) WHERE { "
+         "?s a <https://w3id.org/clusterkb/ontology#ClusterOrganisation> }")
 JSON = "application/sparql-results+json"
 
 
@@ -173,7 +174,7 @@ def test_a_store_write_changes_the_etag_and_the_cached_result(tmp_path: Path) ->
         store.close()
 
 
-# --- over real HTTP ---------------------------------------------------------------------------------
+# --- over real HTTP ----------------------------------------------------------------------------
 
 def test_conditional_get_over_http(live_server: str) -> None:
     url = f"{live_server}/sparql"

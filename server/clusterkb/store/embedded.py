@@ -212,19 +212,30 @@ class StoreWriter:
 
     def __init__(self, store: ox.Store, base_iri: str) -> None:
         self._graphs = _Graphs(store, base_iri)
+        self._base_iri = base_iri
+        #: Hidden graphs set aside while a ``view()`` queries the union (see there).
+        self._parked: ox.Store | None = None
         self.published_changed = False
 
     @property
     def ox(self) -> ox.Store:
         """The engine store of the new generation, for bulk loading."""
+        self._unpark()
         return self._graphs.ox
 
     def graphs(self) -> list[str]:
         """Published graphs of the new generation as it stands."""
+        self._unpark()
         return self._graphs.published()
 
     def pending(self) -> set[str]:
+        self._unpark()
         return self._graphs.pending()
+
+    def _unpark(self) -> None:
+        if self._parked is not None:
+            parked, self._parked = self._parked, None
+            self.merge_private(parked)
 
     def graphs_from(self, origin: str) -> set[str]:
         """Graphs last written with ``origin`` (e.g. ``"build"``)."""
@@ -307,8 +318,17 @@ class StoreWriter:
             self.ox.remove_graph(node)
 
     def view(self) -> SnapshotStore:
-        """A read-only ``Store`` over the generation being written (e.g. for the catalogue)."""
-        return SnapshotStore(self._graphs)
+        """A read-only ``Store`` over the generation being written (e.g. for the catalogue).
+
+        So that its queries can use the fast union (see the module docstring), the
+        bookkeeping and pending graphs are set aside in memory until the next change
+        made through this writer, which brings them back first.
+        """
+        self._unpark()
+        parked = ox.Store()
+        self.split_private(parked)
+        self._parked = parked
+        return SnapshotStore(_Graphs(self._graphs.ox, self._base_iri, private=parked))
 
 
 class SnapshotStore(Store):
@@ -467,8 +487,11 @@ class EmbeddedStore(Store):
         from rdflib.plugins.sparql.algebra import translateQuery
         from rdflib.plugins.sparql.parser import parseQuery
 
+        from clusterkb.sparql import RDFLIB_PARSER_LOCK
+
         try:
-            clauses = translateQuery(parseQuery(query)).algebra.get("datasetClause") or []
+            with RDFLIB_PARSER_LOCK:  # rdflib's parser is not thread-safe
+                clauses = translateQuery(parseQuery(query)).algebra.get("datasetClause") or []
         except Exception:  # noqa: BLE001 - the engine reports the syntax error itself
             return None
         default: list[str] = []

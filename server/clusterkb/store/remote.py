@@ -128,8 +128,11 @@ def dataset_clause(query: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
 
+    from clusterkb.sparql import RDFLIB_PARSER_LOCK
+
     try:
-        clauses = translateQuery(parseQuery(query)).algebra.get("datasetClause") or []
+        with RDFLIB_PARSER_LOCK:  # rdflib's parser is not thread-safe
+            clauses = translateQuery(parseQuery(query)).algebra.get("datasetClause") or []
     except Exception:  # noqa: BLE001 - the engine reports the syntax error itself
         return None
     default = tuple(str(c["default"]) for c in clauses if "default" in c)
