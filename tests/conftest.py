@@ -37,16 +37,13 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.support import free_port, wait_until_up
 
 from clusterkb.config import Config
 
@@ -94,29 +91,6 @@ def built_store(tmp_path_factory: pytest.TempPathFactory):
     store.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"clusterkb serve exited with {process.returncode}:\n"
-                               f"{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"clusterkb serve did not answer /healthz at {url}:\n"
-                       f"{log.read_text(errors='replace')}")
-
-
 def _stop(process: subprocess.Popen) -> None:
     """Stop the server and its query workers (its own process group)."""
     if process.poll() is None:
@@ -137,7 +111,7 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
 
     def start(**env: str) -> str:
         workdir = tmp_path_factory.mktemp("server")
-        port = _free_port()
+        port = free_port()
         environment = {**os.environ, "CLUSTERKB_HOST": "127.0.0.1",
                        "CLUSTERKB_PORT": str(port), "CLUSTERKB_VAR_DIR": str(workdir / "var"),
                        "CLUSTERKB_THREADS": "4"}
@@ -150,7 +124,8 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
         processes.append(process)
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_healthy(url, process, log)
+            wait_until_up(f"{url}/healthz", process, log, timeout=SERVER_START_TIMEOUT,
+                          what="clusterkb serve")
         except RuntimeError:
             _stop(process)
             raise

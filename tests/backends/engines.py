@@ -18,21 +18,14 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support import free_port, wait_until_up
+
 START_TIMEOUT = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -56,19 +49,7 @@ class Engine:
 
 
 def _wait(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"engine exited with {process.returncode}:\n"
-                               f"{log.read_text(errors='replace')[-4000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"engine did not answer {url}:\n{log.read_text(errors='replace')[-4000:]}")
+    wait_until_up(url, process, log, timeout=START_TIMEOUT, what="engine")
 
 
 def oxigraph_binary() -> str | None:

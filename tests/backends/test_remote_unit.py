@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.backends.engines import free_port
+from tests.support import free_port
 
 from clusterkb.config import Config
 from clusterkb.store import open_store

@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from tests.support import free_port
 
 BIN = Path(sys.executable).parent
 CLUSTERKB = BIN / "clusterkb"
@@ -36,12 +36,6 @@ START_TIMEOUT = 120.0
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 BASE = "https://w3id.org/clusterkb/"
 ROHEALTH = f"{BASE}id/cluster/rohealth"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -56,7 +50,7 @@ class Server:
         self.log = self.workdir / "server.log"
 
     def start(self) -> Server:
-        port = _free_port()
+        port = free_port()
         self.env["CLUSTERKB_PORT"] = str(port)
         self.url = f"http://127.0.0.1:{port}"
         with open(self.log, "ab") as log_file:

@@ -14,6 +14,24 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     ``store`` defaults to the backend ``open_store(config)`` picks; tests pass
     their own. The app owns what it opened and closes it at exit.
     """
+    # Imported here, not at module level, so that importing the package (as the
+    # CLI does for every command) does not pull in the whole web stack.
+    from clusterkb.web import (
+        catalog,
+        context_doc,
+        dumps,
+        health,
+        home,
+        logs,
+        openapi,
+        resources,
+        search,
+        security,
+        sparql,
+        submissions,
+        validate,
+    )
+
     config = config or Config.from_env()
     if store is None:
         from clusterkb.store import open_store
@@ -23,27 +41,10 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     app.extensions["clusterkb.config"] = config
     app.extensions["clusterkb.store"] = store
 
-    from clusterkb.web import health, home, logs
-
-    logs.init_app(app)
-
-    app.register_blueprint(health.bp)
-    app.register_blueprint(home.bp)
-    from clusterkb.web import sparql as sparql_web
-
-    app.register_blueprint(sparql_web.bp)
-    from clusterkb.web import catalog as catalog_web
-    from clusterkb.web import dumps, resources
-    from clusterkb.web import search as search_web
-
-    for blueprint in (resources.bp, dumps.bp, catalog_web.bp, search_web.bp):
-        app.register_blueprint(blueprint)
-    from clusterkb.web import context_doc, openapi, submissions, validate
-
-    for blueprint in (validate.bp, context_doc.bp, openapi.bp):
-        app.register_blueprint(blueprint)
+    logs.init_app(app)  # one JSON line per request
+    for module in (health, home, sparql, resources, dumps, catalog, search, validate,
+                   context_doc, openapi):
+        app.register_blueprint(module.bp)
     submissions.init_app(app)  # also records accepts a crash interrupted
-    from clusterkb.web import security
-
     security.init_app(app)  # CSP, nosniff, frame and referrer policy on every response
     return app

@@ -51,6 +51,7 @@ from clusterkb.tokens import CURATOR, SUBMITTER, Token, TokenStore, cluster_slug
 from clusterkb.validation import compact, validate_graph
 from clusterkb.web import negotiate
 from clusterkb.web.context import config
+from clusterkb.web.errors import json_http_error
 from clusterkb.web.validate import (
     FORM_OVERHEAD,
     FORM_TYPES,
@@ -184,12 +185,7 @@ def _auth_error(error: AuthError):
     return response
 
 
-@bp.errorhandler(HTTPException)
-def _http_error(error: HTTPException):
-    """Errors of this API as JSON (``{"error", "status"}``), like its other answers."""
-    response = jsonify(error=error.description or error.name, status=error.code)
-    response.status_code = error.code or 500
-    return response
+bp.register_error_handler(HTTPException, json_http_error)
 
 
 @bp.errorhandler(WorkflowError)

@@ -35,6 +35,7 @@ from clusterkb.rdfio import (
 )
 from clusterkb.validation import ValidationReport, compact, validate_dataset, validate_graph
 from clusterkb.web.context import config
+from clusterkb.web.errors import json_http_error
 
 bp = Blueprint("validate", __name__)
 
@@ -223,12 +224,7 @@ def error_response(error: UploadError, template: str = "validate.html", **contex
     return response
 
 
-@bp.errorhandler(HTTPException)
-def _http_error(error: HTTPException):
-    """Errors of this API as JSON (``{"error", "status"}``), like its other answers."""
-    response = jsonify(error=error.description or error.name, status=error.code)
-    response.status_code = error.code or 500
-    return response
+bp.register_error_handler(HTTPException, json_http_error)
 
 
 @bp.get("/validate")
