@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
@@ -72,6 +72,7 @@ class _Builder:
         self.g.bind("dcatap", DCATAP)
         self.catalog = URIRef(f"{self.base}catalog")
         self.modified = store.modified()
+        self.graph_times = self._graph_times()
 
     def build(self, page: Page) -> Graph:
         g = self.g
@@ -170,7 +171,7 @@ class _Builder:
             g.add((node, DCAT.keyword, Literal(word, lang="en")))
         for place in spatial:
             g.add((node, DCTERMS.spatial, place))
-        g.add((node, DCTERMS.modified, Literal(self.modified.date(), datatype=XSD.date)))
+        g.add((node, DCTERMS.modified, timestamp(self.graph_times.get(str(node), self.modified))))
 
     def _distribution(self, node: URIRef, dataset: URIRef, url: str, kind: tuple,
                       compressed: bool, title: str, size: int | None) -> URIRef:
@@ -198,7 +199,8 @@ class _Builder:
         g.add((node, URIRef(DCATAP + "availability"), self._concept(
             str(AVAILABILITY_STABLE), "stable", f"{AUTH}planned-availability")))
         g.add((node, DCTERMS.issued, Literal(self._issued(), datatype=XSD.date)))
-        g.add((node, DCTERMS.modified, Literal(self.modified.date(), datatype=XSD.date)))
+        g.add((node, DCTERMS.modified,
+               timestamp(self.graph_times.get(str(dataset), self.modified))))
         if size is not None:
             g.add((node, DCAT.byteSize, Literal(size, datatype=XSD.nonNegativeInteger)))
         return node
@@ -217,7 +219,7 @@ class _Builder:
         g.add((c, DCTERMS.language, LANG_ENG))
         g.add((c, DCTERMS.license, self._licence()))
         g.add((c, DCTERMS.issued, Literal(self._issued(), datatype=XSD.date)))
-        g.add((c, DCTERMS.modified, Literal(self.modified.date(), datatype=XSD.date)))
+        g.add((c, DCTERMS.modified, timestamp(self.modified)))
         scheme = URIRef(f"{AUTH}data-theme")
         g.add((scheme, RDF.type, SKOS.ConceptScheme))
         g.add((scheme, DCTERMS.title, Literal("Data theme", lang="en")))
@@ -258,8 +260,26 @@ class _Builder:
         entries: list[tuple] = [(self._kb_dataset, self.modified)]
         prefix = graph_iri(self.base, "clusters/")
         for iri in sorted(g for g in self.store.graphs() if g.startswith(prefix)):
-            entries.append((lambda iri=iri: self._cluster_dataset(iri), self.modified))
+            entries.append((lambda iri=iri: self._cluster_dataset(iri),
+                            self.graph_times.get(iri, self.modified)))
         return entries
+
+    def _graph_times(self) -> dict[str, datetime]:
+        """When each named graph was last generated (its ``prov:generatedAtTime``).
+
+        A cluster dataset changes only when its own graph does (a rebuild of its
+        file, an accepted submission), so incremental harvests with
+        ``modified_since`` fetch just the clusters that changed.
+        """
+        rows = self.store.select("""
+            PREFIX prov: <http://www.w3.org/ns/prov#>
+            SELECT ?g (MAX(?t) AS ?m) WHERE { ?g prov:generatedAtTime ?t } GROUP BY ?g""")
+        times: dict[str, datetime] = {}
+        for row in rows:
+            value = row["m"].toPython() if row.get("m") is not None else None
+            if isinstance(value, datetime):
+                times[str(row["g"])] = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return times
 
     def _kb_dataset(self) -> URIRef:
         g, d = self.g, self._dataset_iri()
@@ -403,3 +423,9 @@ def parse_date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         return datetime.fromisoformat(value).date()
+
+
+def timestamp(moment: datetime) -> Literal:
+    """``dct:modified`` as an ``xsd:dateTime`` (to the second): a date alone would hide
+    a change made on the day of the previous harvest."""
+    return Literal(moment.replace(microsecond=0).isoformat(), datatype=XSD.dateTime)

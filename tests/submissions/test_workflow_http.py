@@ -55,6 +55,25 @@ def missions(url: str) -> set[str]:
     return {row["m"]["value"] for row in rows}
 
 
+def harvest_view(url: str) -> dict:
+    """What a harvester reads: the dump's ETag, dct:modified per catalogue dataset,
+    and the VoID triple count per graph."""
+    from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
+
+    catalogue = Graph().parse(data=requests.get(f"{url}/catalog", timeout=60,
+                                                headers={"Accept": "text/turtle"}).text,
+                              format="turtle")
+    void = Graph().parse(data=requests.get(f"{url}/.well-known/void", timeout=60,
+                                           headers={"Accept": "text/turtle"}).text,
+                         format="turtle")
+    return {
+        "etag": requests.head(f"{url}/dump.nq", timeout=60).headers["ETag"],
+        "modified": {str(d): catalogue.value(d, DCTERMS.modified).toPython()
+                     for d in catalogue.subjects(RDF.type, DCAT.Dataset)},
+        "void": {str(s): int(n) for s, n in void.subject_objects(VOID.triples)},
+    }
+
+
 def test_invalid_submission_is_422_with_a_report_and_nothing_is_stored(kb_server):
     server = kb_server()
     submitter, _ = server.token("submitter", ROHEALTH)
@@ -81,6 +100,7 @@ def test_valid_submission_reviewed_accepted_and_published(kb_server, submission_
     curator, curator_id = server.token("curator")
     old_missions = missions(url)
     assert old_missions and NEW_MISSION not in old_missions
+    before = harvest_view(url)
     assert ask(url, f'ASK {{ <{ROHEALTH}> <{SKOS.altLabel}> "RoHealth"@en }}')
 
     response = requests.post(f"{url}/submissions", data=json.dumps(submission_json),
@@ -138,6 +158,14 @@ def test_valid_submission_reviewed_accepted_and_published(kb_server, submission_
     }} }}""")
     dump = requests.get(f"{url}/dump.nq", timeout=60).text
     assert NEW_MISSION in dump and f"<{graph}>" in dump
+    # What harvesters see changes too: the dump's ETag, the accepted cluster's
+    # dct:modified in the catalogue (and no other cluster's), the VoID counts.
+    after = harvest_view(url)
+    assert after["etag"] != before["etag"]
+    assert after["modified"][graph] > before["modified"][graph]
+    other = f"{BASE}graph/clusters/health-romania"
+    assert after["modified"][other] == before["modified"][other]
+    assert after["void"][graph] != before["void"][graph]
     page = requests.get(f"{url}/id/cluster/rohealth", headers={"Accept": "text/html"}, timeout=60)
     assert page.status_code == 200 and NEW_MISSION in page.text
 

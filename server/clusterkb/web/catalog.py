@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, VOID, XSD
 
-from clusterkb.catalog import Page, catalog_graph, parse_date
+from clusterkb.catalog import Page, catalog_graph, parse_date, timestamp
 from clusterkb.namespaces import HYDRA
 from clusterkb.web import negotiate
 from clusterkb.web.context import config, store
@@ -162,7 +162,7 @@ def void_graph(root: str) -> Graph:
     g.add((ds, DCTERMS.title, Literal("clusterkb: European cluster organisations", lang="en")))
     g.add((ds, DCTERMS.license,
            URIRef("http://publications.europa.eu/resource/authority/licence/CC_BY_4_0")))
-    g.add((ds, DCTERMS.modified, Literal(st.modified().date(), datatype=XSD.date)))
+    g.add((ds, DCTERMS.modified, timestamp(st.modified())))
     g.add((ds, FOAF.homepage, URIRef(root)))
     g.add((ds, VOID.sparqlEndpoint, URIRef(f"{root}sparql")))
     for name in DUMP_NAMES:
