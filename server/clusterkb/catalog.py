@@ -39,6 +39,7 @@ PUBLISHER_TYPES = "http://purl.org/adms/publishertype/"
 KEYWORDS = ("business clusters", "cluster organisations", "innovation", "regional development",
             "smart specialisation", "linked data", "knowledge graph")
 SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
+#: (extension, media type, EU file type, label) of each full dump; ``web.dumps`` serves them.
 DUMP_KINDS = (("ttl", "text/turtle", "RDF_TURTLE", "Turtle"),
               ("nt", "application/n-triples", "RDF_N_TRIPLES", "N-Triples"),
               ("nq", "application/n-quads", "RDF_N_QUADS", "N-Quads"))

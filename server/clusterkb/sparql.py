@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pyparsing import ParseBaseException, ParseResults
-from rdflib.plugins.sparql.algebra import translatePrologue
+from rdflib.plugins.sparql.algebra import translatePrologue, translateQuery
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Variable
@@ -73,7 +73,7 @@ class NotAcceptable(GuardError):
 #: parsing at once corrupt each other's state (seen under load as
 #: ``Param.postParse2() missing ... 'tokenList'`` in a validation beside a
 #: query). Every rdflib SPARQL parse in the process (this guard, the SHACL
-#: constraints in ``clusterkb.validation``, the stores' dataset-clause checks)
+#: constraints in ``clusterkb.validation``, ``dataset_clause`` for the stores)
 #: holds this lock; reentrant so nested helpers cannot deadlock.
 RDFLIB_PARSER_LOCK = threading.RLock()
 
@@ -249,6 +249,27 @@ class QueryGuard:
                             "fetches URLs or files). The service description lists them."
                         )
         return info
+
+
+@lru_cache(maxsize=256)
+def dataset_clause(query: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The FROM / FROM NAMED graphs of ``query``, or None when it has none.
+
+    For the store backends: they always set the dataset themselves (to hide
+    pending graphs), and an engine then ignores the query's own clause, so the
+    clause is read here and the backend narrows it to published graphs. Unlike
+    ``analyse_query`` this never raises: the engine reports a syntax error itself.
+    """
+    if "from" not in query.lower():
+        return None
+    try:
+        with RDFLIB_PARSER_LOCK:  # rdflib's parser is not thread-safe
+            clauses = translateQuery(parseQuery(query)).algebra.get("datasetClause") or []
+    except Exception:  # noqa: BLE001 - the engine reports the syntax error itself
+        return None
+    default = tuple(str(c["default"]) for c in clauses if "default" in c)
+    named = tuple(str(c["named"]) for c in clauses if "named" in c)
+    return (default, named) if default or named else None
 
 
 # --- content negotiation -------------------------------------------------------

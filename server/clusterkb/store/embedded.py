@@ -411,7 +411,6 @@ class EmbeddedStore(Store):
         self._lock = threading.Lock()
         self._published: _Published | None = None
         self._pool = QueryPool(config.query_workers)
-        self._dataset_cache: dict[str, tuple[list[str], list[str]] | None] = {}
 
     # --- the published generation -----------------------------------------------
     def _pointer(self) -> tuple[dict | None, tuple]:
@@ -447,7 +446,9 @@ class EmbeddedStore(Store):
         published = current.graphs.published()
         default, named = published, published
         if not default_graph_uris and not named_graph_uris:
-            clause = self._dataset_clause(query)
+            from clusterkb.sparql import dataset_clause
+
+            clause = dataset_clause(query)
             if clause is not None:
                 default_graph_uris, named_graph_uris = clause
                 default, named = self._visible(default_graph_uris, published), \
@@ -472,40 +473,6 @@ class EmbeddedStore(Store):
     def _visible(requested: Sequence[str], published: list[str]) -> list[str]:
         allowed = set(published)
         return [g for g in requested if g in allowed]
-
-    def _dataset_clause(self, query: str) -> tuple[list[str], list[str]] | None:
-        """The FROM / FROM NAMED graphs of ``query``, or None when it has none.
-
-        The engine ignores a query's own dataset clause once the caller sets the
-        dataset (which must always happen here, to hide pending graphs), so the
-        clause is read with rdflib's parser and then filtered to published graphs.
-        """
-        if "from" not in query.lower():
-            return None
-        if query in self._dataset_cache:
-            return self._dataset_cache[query]
-        from rdflib.plugins.sparql.algebra import translateQuery
-        from rdflib.plugins.sparql.parser import parseQuery
-
-        from clusterkb.sparql import RDFLIB_PARSER_LOCK
-
-        try:
-            with RDFLIB_PARSER_LOCK:  # rdflib's parser is not thread-safe
-                clauses = translateQuery(parseQuery(query)).algebra.get("datasetClause") or []
-        except Exception:  # noqa: BLE001 - the engine reports the syntax error itself
-            return None
-        default: list[str] = []
-        named: list[str] = []
-        for clause in clauses:
-            if "default" in clause:
-                default.append(str(clause["default"]))
-            elif "named" in clause:
-                named.append(str(clause["named"]))
-        result = (default, named) if default or named else None
-        if len(self._dataset_cache) > 256:
-            self._dataset_cache.clear()
-        self._dataset_cache[query] = result
-        return result
 
     # --- trusted queries -------------------------------------------------------------
     def select(self, query: str) -> list[dict]:

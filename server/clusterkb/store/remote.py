@@ -48,7 +48,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
@@ -64,6 +63,7 @@ from SPARQLWrapper.SPARQLExceptions import (
     Unauthorized,
 )
 
+from clusterkb import sparql
 from clusterkb.config import Config
 from clusterkb.namespaces import PREFIXES, graph_iri
 from clusterkb.store._worker import graph_format, solutions_format
@@ -75,6 +75,7 @@ from clusterkb.store.base import (
     Store,
     StoreError,
 )
+from clusterkb.store.embedded import dump_format
 from clusterkb.store.terms import to_rdflib
 
 STATUS = "urn:clusterkb:status"
@@ -93,12 +94,6 @@ _CHUNK = 20_000
 _SRX = "{http://www.w3.org/2005/sparql-results#}"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _PREFIX_STRINGS = {name: str(ns) for name, ns in PREFIXES.items()}
-_DUMP_FORMATS = {
-    "application/n-quads": ox.RdfFormat.N_QUADS, "nq": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG, "trig": ox.RdfFormat.TRIG,
-    "text/turtle": ox.RdfFormat.TURTLE, "ttl": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES, "nt": ox.RdfFormat.N_TRIPLES,
-}
 _PROLOGUE = re.compile(r"""\s+|\#[^\n]*|(?i:PREFIX)\s*[^\s:]*:\s*<[^>]*>|(?i:BASE)\s*<[^>]*>""")
 _FORM = re.compile(r"(?i)(SELECT|CONSTRUCT|DESCRIBE|ASK)\b")
 
@@ -114,30 +109,6 @@ def query_form(query: str) -> str:
     if form and form.group(1).upper() in {"CONSTRUCT", "DESCRIBE"}:
         return "graph"
     return "solutions"
-
-
-@lru_cache(maxsize=256)
-def dataset_clause(query: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    """The FROM / FROM NAMED graphs of ``query``, or None when it has none.
-
-    The protocol parameters sent with every query override the query's own
-    clause, so it is read here and filtered to published graphs.
-    """
-    if "from" not in query.lower():
-        return None
-    from rdflib.plugins.sparql.algebra import translateQuery
-    from rdflib.plugins.sparql.parser import parseQuery
-
-    from clusterkb.sparql import RDFLIB_PARSER_LOCK
-
-    try:
-        with RDFLIB_PARSER_LOCK:  # rdflib's parser is not thread-safe
-            clauses = translateQuery(parseQuery(query)).algebra.get("datasetClause") or []
-    except Exception:  # noqa: BLE001 - the engine reports the syntax error itself
-        return None
-    default = tuple(str(c["default"]) for c in clauses if "default" in c)
-    named = tuple(str(c["named"]) for c in clauses if "named" in c)
-    return (default, named) if default or named else None
 
 
 @dataclass(frozen=True)
@@ -279,7 +250,7 @@ class RemoteStore(Store):
                  named_graph_uris: Sequence[str]) -> tuple[list[str], list[str]]:
         published = list(registry.published)
         if not default_graph_uris and not named_graph_uris:
-            clause = dataset_clause(query)
+            clause = sparql.dataset_clause(query)
             if clause is None:
                 return published, published
             default_graph_uris, named_graph_uris = clause
@@ -451,11 +422,7 @@ class RemoteStore(Store):
         self.write_graphs({iri: (None, "published", None)})
 
     def dump(self, media_type: str) -> Iterator[bytes]:
-        key = media_type.split(";", 1)[0].strip().lower()
-        if key not in _DUMP_FORMATS:
-            raise StoreError(f"cannot dump as {media_type!r}; use one of application/n-quads, "
-                             "application/trig, text/turtle, application/n-triples")
-        return self._dump(_DUMP_FORMATS[key])
+        return self._dump(dump_format(media_type))
 
     def _dump(self, fmt: ox.RdfFormat) -> Iterator[bytes]:
         first = True

@@ -18,6 +18,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, request, send_file
 from werkzeug.http import is_resource_modified
 
+from clusterkb.catalog import DUMP_KINDS
 from clusterkb.config import Config
 from clusterkb.store.base import Store
 from clusterkb.web.context import config, store
@@ -35,11 +36,8 @@ class DumpFormat:
     label: str
 
 
-DUMP_FORMATS: dict[str, DumpFormat] = {
-    "ttl": DumpFormat("ttl", "text/turtle", "RDF_TURTLE", "Turtle"),
-    "nt": DumpFormat("nt", "application/n-triples", "RDF_N_TRIPLES", "N-Triples"),
-    "nq": DumpFormat("nq", "application/n-quads", "RDF_N_QUADS", "N-Quads"),
-}
+#: The catalogue describes the same dumps, so both read one list (``catalog.DUMP_KINDS``).
+DUMP_FORMATS: dict[str, DumpFormat] = {kind[0]: DumpFormat(*kind) for kind in DUMP_KINDS}
 #: Every dump file name served, e.g. ``dump.ttl`` and ``dump.ttl.gz``.
 DUMP_NAMES: tuple[str, ...] = tuple(
     f"dump.{ext}{gz}" for ext in DUMP_FORMATS for gz in ("", ".gz"))
