@@ -138,6 +138,18 @@ def test_syntax_error_is_400_with_line_and_column(server):
     assert response.json()["line"] == 3 and response.json()["column"] >= 1
 
 
+def test_format_parameter_wins_over_accept_for_errors(server):
+    broken = b"<a> <b> \"unterminated .\n"
+    as_json = requests.post(f"{server}/validate?format=json", data=broken, timeout=60,
+                            headers={"Content-Type": "text/turtle", "Accept": "text/html"})
+    assert as_json.status_code == 400 and as_json.json()["line"] == 1
+    as_html = requests.post(f"{server}/validate?format=html", data=broken, timeout=60,
+                            headers={"Content-Type": "text/turtle",
+                                     "Accept": "application/json"})
+    assert as_html.status_code == 400
+    assert as_html.headers["Content-Type"].startswith("text/html")
+
+
 def test_remote_context_is_refused_naming_it(server):
     doc = {"@context": "https://example.org/evil-context.jsonld", "@id": "x", "name": "y"}
     response = post(server, json.dumps(doc).encode(), "application/ld+json")

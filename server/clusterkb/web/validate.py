@@ -212,9 +212,10 @@ def report_response(report: ValidationReport, status: int = 200, media: str | No
 
 def error_response(error: UploadError, template: str = "validate.html", **context) -> Response:
     """A refused upload, as HTML for browsers and JSON otherwise."""
+    asked = request.args.get("format")
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    if request.args.get("format") == "html" or (best == "text/html"
-                                                 and request.headers.get("Accept")):
+    if asked == "html" or (asked is None and best == "text/html"
+                           and request.headers.get("Accept")):
         response = Response(render_template(template, error=error, **context), error.code,
                             mimetype="text/html")
     else:
