@@ -41,3 +41,18 @@ def test_a_missing_password_file_is_reported(tmp_path):
 ])
 def test_query_form(query, form):
     assert query_form(query) == form
+
+
+def test_the_app_starts_while_the_engine_is_down_and_answers_502(tmp_path):
+    from clusterkb.web import create_app
+
+    url = f"http://127.0.0.1:{free_port()}/sparql"  # nothing listens there
+    config = Config(var_dir=tmp_path, endpoint=url)
+    client = create_app(config, RemoteStore(config)).test_client()
+    assert client.get("/healthz").status_code == 200
+    down = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"},
+                      headers={"Accept": "application/sparql-results+json"})
+    assert down.status_code == 502
+    assert url in down.get_data(as_text=True)
+    page = client.get("/id/cluster/rohealth", headers={"Accept": "text/turtle"})
+    assert page.status_code == 502

@@ -117,6 +117,7 @@ def _timeout(error: QueryTimeout) -> Response:
 
 
 @bp.app_errorhandler(EngineError)
+@bp.errorhandler(EngineError)  # else this blueprint's StoreError handler would catch it first
 def _engine_error(error: EngineError) -> Response:
     """A remote engine failed: the gateway's fault, said as 502 on every route."""
     return _error(502, f"The SPARQL engine behind this service failed: {error}")

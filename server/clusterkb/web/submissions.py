@@ -39,6 +39,7 @@ from limits.strategies import MovingWindowRateLimiter
 from rdflib import Dataset, Graph, URIRef
 from werkzeug.exceptions import HTTPException
 
+from clusterkb.store.base import StoreError
 from clusterkb.submissions import (
     STATUSES,
     Submission,
@@ -75,7 +76,13 @@ def init_app(app: Flask) -> None:
     app.extensions["clusterkb.auth_limiter"] = (
         MovingWindowRateLimiter(MemoryStorage()),
         RateLimitItemPerMinute(max(1, cfg.auth_failures_per_minute)))
-    fixed = workflow.reconcile()
+    try:
+        fixed = workflow.reconcile()
+    except StoreError as error:
+        # A remote engine that is down must not keep the server from starting:
+        # it answers 502 meanwhile, and the next start reconciles.
+        app.logger.warning("could not reconcile interrupted acceptances: %s", error)
+        fixed = []
     if fixed:
         app.logger.warning("recorded interrupted acceptances: %s", ", ".join(fixed))
     app.register_blueprint(bp)
