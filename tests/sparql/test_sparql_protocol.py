@@ -59,10 +59,10 @@ class RecordingStore(Store):
         return Graph()
 
     def replace_graphs(self, graphs, *, publish=True):
-        raise NotImplementedError
+        raise AssertionError("the read-only /sparql endpoint must never write")
 
     def delete_graph(self, iri):
-        raise NotImplementedError
+        raise AssertionError("the read-only /sparql endpoint must never write")
 
     def dump(self, media_type):
         return iter(())
