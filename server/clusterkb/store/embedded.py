@@ -216,6 +216,10 @@ class StoreWriter:
         #: Hidden graphs set aside while a ``view()`` queries the union (see there).
         self._parked: ox.Store | None = None
         self.published_changed = False
+        #: The new generation's modification time, fixed when the write starts, so
+        #: metadata computed from ``view()`` (the catalogue's dct:modified) states the
+        #: same time the published generation will carry.
+        self.started = datetime.now(UTC).replace(microsecond=0)
 
     @property
     def ox(self) -> ox.Store:
@@ -328,7 +332,8 @@ class StoreWriter:
         parked = ox.Store()
         self.split_private(parked)
         self._parked = parked
-        return SnapshotStore(_Graphs(self._graphs.ox, self._base_iri, private=parked))
+        return SnapshotStore(_Graphs(self._graphs.ox, self._base_iri, private=parked),
+                             modified=self.started)
 
 
 class SnapshotStore(Store):
@@ -338,8 +343,9 @@ class SnapshotStore(Store):
     from the data (the catalogue); ``query`` runs in process without a time limit.
     """
 
-    def __init__(self, graphs: _Graphs) -> None:
+    def __init__(self, graphs: _Graphs, *, modified: datetime) -> None:
         self._graphs = graphs
+        self._modified = modified
 
     def query(self, query: str, *, media_type: str, default_graph_uris: Sequence[str] = (),
               named_graph_uris: Sequence[str] = (), timeout: float | None = None,
@@ -383,7 +389,7 @@ class SnapshotStore(Store):
         return "unpublished"
 
     def modified(self) -> datetime:
-        return datetime.now(UTC)
+        return self._modified
 
 
 class _Published:
@@ -560,7 +566,7 @@ class EmbeddedStore(Store):
                 writer._graphs = None  # type: ignore[assignment]  # closes the RW opener
                 gc.collect()
                 _fsync_tree(new_dir)
-                modified = (datetime.now(UTC) if changed or pointer is None
+                modified = (writer.started if changed or pointer is None
                             else datetime.fromisoformat(pointer["modified"]))
                 self._switch(new_dir.name, modified)
             finally:
