@@ -20,15 +20,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from tests.support import free_port
+from tests.support import free_port, wait_until_up
 
 BIN = Path(sys.executable).parent
 CLUSTERKB = BIN / "clusterkb"
@@ -57,19 +54,13 @@ class Server:
             self.process = subprocess.Popen(
                 [str(CLUSTERKB), "serve"], env=self.env, stdout=log_file,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited:\n{self.log.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"server did not start:\n{self.log.read_text(errors='replace')}")
+        try:
+            wait_until_up(f"{self.url}/healthz", self.process, self.log, timeout=START_TIMEOUT,
+                          what="clusterkb serve")
+        except RuntimeError:
+            self.stop()
+            raise
+        return self
 
     def kill(self) -> None:
         """SIGKILL the server and its query workers: no cleanup of any kind runs."""
