@@ -1,17 +1,21 @@
 # The two commands: `make serve` and `make test`. Both create .venv when it is
-# missing and reinstall the project only when pyproject.toml has changed.
+# missing and reinstall the project only when pyproject.toml has changed; `make test`
+# first installs the system packages its tests need (scripts/system-deps).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test lint clean
+.PHONY: serve test system-deps lint clean
 
 serve: $(STAMP)
 	$(BIN)/clusterkb serve
 
-test: $(STAMP)
+test: system-deps $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+system-deps:
+	@sh scripts/system-deps
 
 lint: $(STAMP)
 	$(BIN)/ruff check server tests bench

@@ -2,7 +2,7 @@
 
 Parametrised over ``embedded`` (the local Oxigraph store, built by ``serve``),
 ``oxigraph`` (an ``oxigraph serve`` process) and ``virtuoso`` (Virtuoso Open
-Source 7, installed from Debian by ``.ci/run``). For the two engines the KB is
+Source 7, installed from Debian by ``make test``'s ``scripts/system-deps``). For the two engines the KB is
 first pushed with ``clusterkb publish`` (the command users run), then the server
 is started with the ``CLUSTERKB_ENDPOINT*`` variables. Every server has a 3 s
 query limit so the timeout checks stay short. Engines and servers are stopped at
@@ -49,8 +49,8 @@ def start_engine(name: str, workdir: Path) -> Engine | None:
         return start_oxigraph(workdir, timeout_s=10)
     if name == "virtuoso":
         if not virtuoso_available():
-            pytest.fail("Virtuoso is not installed: apt-get install virtuoso-opensource "
-                        "(.ci/run does this)")
+            pytest.fail("Virtuoso is not installed: make test installs it "
+                        "(scripts/system-deps)")
         return start_virtuoso(workdir)
     return None
 

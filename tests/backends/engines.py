@@ -149,7 +149,7 @@ def _isql() -> str | None:
 def start_virtuoso(workdir: Path) -> Engine:
     """Virtuoso Open Source 7 with its own database in ``workdir``; dba gets a fresh password."""
     if not virtuoso_available():
-        raise RuntimeError("Virtuoso is not installed: apt-get install virtuoso-opensource")
+        raise RuntimeError("Virtuoso is not installed: make test installs it (scripts/system-deps)")
     data = workdir / "virtuoso"
     data.mkdir(parents=True, exist_ok=True)
     sql_port, http_port = free_port(), free_port()

@@ -35,7 +35,7 @@ CLUSTERKB = Path(sys.executable).parent / "clusterkb"
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (see .ci/run)")
+        pytest.fail(f"{CHROMIUM} is missing: make test installs it (scripts/system-deps)")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield browser
