@@ -21,13 +21,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import pycountry
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SDO, SKOS
 from rdflib.term import Node
 
-from clusterkb.describe import _iri, add_labels, describe, display, pick_label, short_name
-from clusterkb.namespaces import CKB, COUNTRY, EURIO, LEGAL, NUTS
+from clusterkb.describe import describe
+from clusterkb.labels import add_labels, country_name, display, iri_ref, pick_label, short_name
+from clusterkb.namespaces import CKB, COUNTRY, EURIO, LEGAL
 from clusterkb.store.base import Store
 from clusterkb.web.security import safe_href
 
@@ -52,7 +52,7 @@ def neighbourhood(store: Store, iri: str, rounds: int = 2, graph: Graph | None =
         if not todo:
             break
         seen.update(todo)
-        values = " ".join(_iri(str(n)) for n in todo)
+        values = " ".join(iri_ref(str(n)) for n in todo)
         graph += store.construct(f"""
             CONSTRUCT {{ ?s ?p ?o . ?o ?p2 ?o2 }} WHERE {{
               VALUES ?s {{ {values} }} ?s ?p ?o
@@ -88,7 +88,7 @@ def sources(store: Store, iri: str) -> list[dict]:
     """The graphs that say something about ``iri`` and the source documents they came from."""
     rows = store.select(f"""
         SELECT DISTINCT ?g ?generated ?src ?p ?o WHERE {{
-          GRAPH ?g {{ {_iri(iri)} ?anyp ?anyo }}
+          GRAPH ?g {{ {iri_ref(iri)} ?anyp ?anyo }}
           OPTIONAL {{ ?g <{PROV.generatedAtTime}> ?generated }}
           OPTIONAL {{ ?g <{PROV.wasDerivedFrom}> ?src OPTIONAL {{ ?src ?p ?o }} }}
         }}""")
@@ -124,17 +124,6 @@ def _text(node: Node | None) -> str | None:
     return None if node is None else str(node)
 
 
-def country_name(iri: str) -> str | None:
-    """English name of an EU authority country IRI (``.../country/ROU`` -> Romania)."""
-    if not iri.startswith(str(COUNTRY)):
-        return None
-    code = iri[len(str(COUNTRY)):]
-    record = pycountry.countries.get(alpha_3=code) if len(code) == 3 else None
-    if record is None:
-        return code
-    return getattr(record, "common_name", None) or record.name
-
-
 @dataclass
 class View:
     """Turns graph nodes into the dicts ``_value.html`` renders."""
@@ -152,10 +141,8 @@ class View:
                     "props": self.rows(node, depth=1)}
         iri = str(node)
         local = self.href(iri)
-        # Country IRIs carry only their code as a label (from the catalogue): name them.
-        label = country_name(iri) or pick_label(self.graph, node) or _nuts(iri) or short_name(iri)
-        return {"kind": "iri", "iri": iri, "href": local or safe_href(iri), "label": label,
-                "local": local is not None}
+        return {"kind": "iri", "iri": iri, "href": local or safe_href(iri),
+                "label": display(self.graph, node), "local": local is not None}
 
     def label(self, node: Node) -> str:
         return self.node(node)["label"] if isinstance(node, URIRef) else display(self.graph, node)
@@ -214,10 +201,6 @@ class View:
                 if isinstance(c, URIRef) and str(c).startswith(str(COUNTRY)) and c not in found:
                     found.append(c)
         return found
-
-
-def _nuts(iri: str) -> str | None:
-    return f"NUTS {iri[len(str(NUTS)):]}" if iri.startswith(str(NUTS)) else None
 
 
 # --- the cluster page ---------------------------------------------------------------------

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SDO, SKOS
 
-from clusterkb.describe import LABEL_PROPERTIES, pick_label, short_name
+from clusterkb.labels import LABEL_PROPERTIES, pick_label, short_name
 from clusterkb.namespaces import CKB
 from clusterkb.store.base import Store
 

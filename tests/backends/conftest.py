@@ -2,7 +2,7 @@
 
 Parametrised over ``embedded`` (the local Oxigraph store, built by ``serve``),
 ``oxigraph`` (an ``oxigraph serve`` process) and ``virtuoso`` (Virtuoso Open
-Source 7, installed from Debian by ``make test``'s ``scripts/system-deps``). For the two engines the KB is
+Source 7, from Debian, installed by ``scripts/system-deps``). For the two engines the KB is
 first pushed with ``clusterkb publish`` (the command users run), then the server
 is started with the ``CLUSTERKB_ENDPOINT*`` variables. Every server has a 3 s
 query limit so the timeout checks stay short. Engines and servers are stopped at

@@ -19,7 +19,8 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from clusterkb import pages
-from clusterkb.describe import describe, display, pick_label, short_name
+from clusterkb.describe import describe
+from clusterkb.labels import best, display, pick_label, short_name
 from clusterkb.namespaces import graph_iri
 from clusterkb.web import caching, negotiate
 from clusterkb.web.context import config, store
@@ -185,10 +186,11 @@ def resource_view(graph: Graph, iri: URIRef) -> dict:
 
 
 def _first_literal(graph: Graph, node: Node, props) -> str | None:
+    """The best-ranked literal of the first of ``props`` that ``node`` has."""
     for p in props:
-        for o in graph.objects(node, p):
-            if isinstance(o, Literal) and (o.language in (None, "en")):
-                return str(o)
+        found = best(graph.objects(node, p))
+        if found is not None:
+            return str(found)
     return None
 
 

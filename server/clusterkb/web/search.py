@@ -20,9 +20,8 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-from clusterkb.describe import add_labels, pick_label, short_name
+from clusterkb.labels import add_labels, country_name, pick_label, short_name
 from clusterkb.namespaces import CKB, COUNTRY
-from clusterkb.pages import country_name
 from clusterkb.search import Hit, SearchIndex
 from clusterkb.web.context import store
 from clusterkb.web.resources import href
