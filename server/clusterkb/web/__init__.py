@@ -20,6 +20,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
         catalog,
         context_doc,
         dumps,
+        errors,
         health,
         home,
         logs,
@@ -42,6 +43,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     app.extensions["clusterkb.store"] = store
 
     logs.init_app(app)  # one JSON line per request
+    errors.init_app(app)  # every error body, for every route
     for module in (health, home, sparql, resources, dumps, catalog, search, validate,
                    context_doc, openapi):
         app.register_blueprint(module.bp)
