@@ -18,10 +18,11 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from clusterkb import pages
+from clusterkb import listing, pages
 from clusterkb.describe import describe
-from clusterkb.labels import best, display, pick_label, short_name
+from clusterkb.labels import best, display, fetch_labels, pick_label, short_name
 from clusterkb.namespaces import graph_iri
+from clusterkb.search import index_of
 from clusterkb.web import caching, negotiate
 from clusterkb.web.context import config, store
 from clusterkb.web.security import safe_href
@@ -52,17 +53,32 @@ def href(iri: str) -> str:
     return local_url(iri) or safe_href(iri)
 
 
+def format_url(path: str, fmt: negotiate.Format) -> str:
+    """The URL of ``fmt``'s representation of the resource at ``path`` (no extension).
+
+    A path that is empty or ends in ``/`` (the home page, listings) takes ``?format=``:
+    ``/.ttl`` or ``/id/.ttl`` would name a file, not the listing.
+    """
+    root = f"{request.script_root}/{path}"
+    return f"{root}?format={fmt.name}" if path == "" or path.endswith("/") \
+        else f"{root}.{fmt.name}"
+
+
 def alternates(path: str) -> str:
     """``Link`` header naming the representations of the resource at ``path`` (no extension)."""
-    root = f"{request.script_root}/{path}"
-    return negotiate.link_header(lambda f: f"{root}.{f.name}")
+    return negotiate.link_header(lambda f: format_url(path, f))
 
 
+@bp.get("/id/")
+@bp.get("/vocab/")
 @bp.get("/id/<path:rest>")
 @bp.get("/vocab/<path:rest>")
-def resource(rest: str):
+def resource(rest: str = ""):
     prefix = request.path.lstrip("/").split("/", 1)[0]
-    return serve_resource(f"{prefix}/{rest}")
+    path = f"{prefix}/{rest}"
+    if path.endswith("/"):
+        return serve_listing(path, lambda: _entries(path))
+    return serve_resource(path)
 
 
 @bp.get("/ontology/<path:term>")
@@ -72,9 +88,12 @@ def ontology_term(term: str):
     return serve_resource(f"ontology/{term}", iri=f"{config().base_iri}ontology#{stem}")
 
 
+@bp.get("/graph/")
 @bp.get("/graph/<path:rest>")
-def named_graph(rest: str):
+def named_graph(rest: str = ""):
     """A named graph's IRI: its description as HTML, its content (plus description) as RDF."""
+    if rest == "" or rest.endswith("/"):
+        return serve_listing(f"graph/{rest}", _graphs)
     stem, _ = negotiate.split_extension(rest)
     iri = graph_iri(config().base_iri, stem)
     return serve_resource(f"graph/{rest}", extra=lambda: _graph_content(iri))
@@ -130,8 +149,67 @@ def serve_resource(path: str, iri: str | None = None, extra=None):
 
 
 def _data_links(stem: str) -> list[tuple[str, str]]:
-    root = f"{request.script_root}/{stem}"
-    return negotiate.data_links(lambda f: f"{root}.{f.name}")
+    return negotiate.data_links(lambda f: format_url(stem, f))
+
+
+# --- listings ---------------------------------------------------------------------------
+
+def _entries(path: str) -> list[listing.Item]:
+    prefix = config().base_iri + path
+    return [listing.Item(e.iri, e.label, e.kind, e.kind_label)
+            for e in index_of(store()).under(prefix)]
+
+
+def _graphs() -> list[listing.Item]:
+    names = fetch_labels(store(), store().graphs())
+    return [listing.Item(iri, label, None, "Named graph") for iri, label in names.items()]
+
+
+def serve_listing(path: str, items):
+    """The listing of the IRI ``{base}{path}`` (``path`` ends in ``/``), one page of it."""
+    fmt = negotiate.choose()
+    page, per_page = listing.paging(request.args)
+    generation = store().generation()
+    cache_key = ("listing", request.script_root, path, fmt.name, page, per_page)
+    tag = caching.etag(generation, *cache_key)
+    early = caching.not_modified(tag) or caching.lookup(generation, cache_key, tag)
+    if early is not None:
+        return early
+    iri = config().base_iri + path
+    view = listing.listing(iri, items(), page, per_page)
+    if view.empty:
+        abort(404, description=f"Nothing is listed under <{iri}>")
+    if page > view.last_page:
+        abort(404, description=f"Page {page} of <{iri}> is past its last page, "
+                               f"{view.last_page}")
+    link = alternates(path)
+
+    def page_iri(n: int) -> str:
+        extra = "" if per_page == listing.DEFAULT_PER_PAGE else f"&per_page={per_page}"
+        return f"{iri}?page={n}{extra}"
+
+    if fmt is negotiate.HTML:
+        parents = _parents(path)
+        body = render_template(
+            "listing.html", view=view, title=path, parents=parents,
+            data_links=_data_links(path), href=href,
+            prev_url=local_url(page_iri(page - 1)) if page > 1 else None,
+            next_url=local_url(page_iri(page + 1)) if page < view.last_page else None)
+        response = negotiate.finish(Response(body, mimetype="text/html"), link)
+    else:
+        graph = describe(store(), iri) + listing.to_graph(view, path, page_iri)
+        response = negotiate.rdf_response(graph, fmt, link)
+    return caching.remember(generation, cache_key, tag, response)
+
+
+def _parents(path: str) -> list[tuple[str, str]]:
+    """(name, URL) of each listing above ``path``, home first, for the breadcrumb."""
+    parts = path.rstrip("/").split("/")
+    out = [("home", f"{request.script_root}/")]
+    for i in range(1, len(parts)):
+        sub = "/".join(parts[:i]) + "/"
+        out.append((sub, f"{request.script_root}/{sub}"))
+    return out
 
 
 # --- HTML view model -----------------------------------------------------------------
