@@ -47,6 +47,16 @@ def best(literals: Iterable[Node], lang: str = "en") -> Literal | None:
     return min(values, key=lambda lit: rank(lit, lang)) if values else None
 
 
+def best_text(graph: Graph, node: Node, props: Iterable[URIRef], lang: str = "en") -> str | None:
+    """The best literal (by ``rank``) of the first of ``props`` that ``node`` has: for a
+    definition or description, where the property order matters as it does for names."""
+    for prop in props:
+        found = best(graph.objects(node, prop), lang)
+        if found is not None:
+            return str(found)
+    return None
+
+
 def country_name(iri: str) -> str | None:
     """English name of an EU authority country IRI (``.../country/ROU`` -> Romania).
 

@@ -18,10 +18,19 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from clusterkb import listing, pages
+from clusterkb import listing, pages, scheme_page
 from clusterkb.describe import describe
-from clusterkb.labels import best, display, fetch_labels, pick_label, short_name
+from clusterkb.labels import (
+    add_labels,
+    best_text,
+    display,
+    fetch_labels,
+    iri_ref,
+    pick_label,
+    short_name,
+)
 from clusterkb.namespaces import graph_iri
+from clusterkb.ontology_page import ontology_page
 from clusterkb.search import index_of
 from clusterkb.web import caching, negotiate
 from clusterkb.web.context import config, store
@@ -83,9 +92,20 @@ def resource(rest: str = ""):
 
 @bp.get("/ontology/<path:term>")
 def ontology_term(term: str):
-    """``/ontology/Term`` describes the hash IRI ``{base}ontology#Term``."""
+    """``/ontology/Term`` describes the hash IRI ``{base}ontology#Term``; a version IRI
+    (``/ontology/0.1.0``, the ontology's ``owl:versionIRI``) is the ontology itself."""
     stem, forced = negotiate.split_extension(term)
+    if _is_version_iri(f"{config().base_iri}ontology/{stem}"):
+        return _ontology(forced)
     return serve_resource(f"ontology/{term}", iri=f"{config().base_iri}ontology#{stem}")
+
+
+def _is_version_iri(iri: str) -> bool:
+    try:
+        term = iri_ref(iri)
+    except ValueError:  # not an IRI at all: serve_resource answers 404 for it
+        return False
+    return store().ask(f"ASK {{ ?o <{OWL.versionIRI}> {term} }}")
 
 
 @bp.get("/graph/")
@@ -139,6 +159,10 @@ def serve_resource(path: str, iri: str | None = None, extra=None):
             body = render_template("cluster.html",
                                    c=pages.cluster_page(store(), iri, local_url, graph=graph),
                                    data_links=_data_links(stem), stem=stem)
+        elif scheme_page.is_scheme(graph, iri):
+            body = render_template("scheme.html",
+                                   s=scheme_page.scheme_page(store(), iri, local_url, graph),
+                                   data_links=_data_links(stem))
         else:
             view = resource_view(graph, URIRef(iri))
             body = render_template("resource.html", r=view, data_links=_data_links(stem))
@@ -255,21 +279,12 @@ def resource_view(graph: Graph, iri: URIRef) -> dict:
         "iri": str(iri),
         "label": pick_label(graph, iri) or short_name(str(iri)),
         "types": [node_view(graph, t) for t in sorted(graph.objects(iri, RDF.type))],
-        "comment": _first_literal(graph, iri, (SKOS.definition, RDFS.comment)),
+        "comment": best_text(graph, iri, (SKOS.definition, RDFS.comment)),
         "props": _property_rows(graph, iri),
         "incoming": [{"property": node_view(graph, p),
                       "values": [node_view(graph, s) for s in sorted(subs)]}
                      for p, subs in sorted(incoming.items())],
     }
-
-
-def _first_literal(graph: Graph, node: Node, props) -> str | None:
-    """The best-ranked literal of the first of ``props`` that ``node`` has."""
-    for p in props:
-        found = best(graph.objects(node, p))
-        if found is not None:
-            return str(found)
-    return None
 
 
 # --- the ontology ---------------------------------------------------------------------
@@ -283,6 +298,10 @@ def ontology(ext: str | None = None):
         _, forced = negotiate.split_extension(f"ontology.{ext}")
         if forced is None:
             abort(404, description=f"Unknown extension .{ext}")
+    return _ontology(forced)
+
+
+def _ontology(forced: negotiate.Format | None):
     fmt = negotiate.choose(forced=forced)
     iri = graph_iri(config().base_iri, "ontology")
     graph = store().graph(iri) if iri in set(store().graphs()) else Graph()
@@ -291,49 +310,7 @@ def ontology(ext: str | None = None):
     link = alternates("ontology")
     if fmt is not negotiate.HTML:
         return negotiate.rdf_response(graph, fmt, link)
-    body = render_template("ontology.html", o=ontology_view(graph),
-                           data_links=_data_links("ontology"))
+    add_labels(store(), graph)  # names of the external terms it reuses, where the store has them
+    view = ontology_page(graph, local_url, f"{config().base_iri}ontology#")
+    body = render_template("ontology.html", o=view, data_links=_data_links("ontology"))
     return negotiate.finish(Response(body, mimetype="text/html"), link)
-
-
-_GROUPS = (
-    ("Classes", (OWL.Class, RDFS.Class)),
-    ("Object properties", (OWL.ObjectProperty,)),
-    ("Datatype properties", (OWL.DatatypeProperty,)),
-    ("Annotation properties", (OWL.AnnotationProperty,)),
-    ("Other properties", (RDF.Property,)),
-)
-
-
-def ontology_view(graph: Graph) -> dict:
-    """Terms of the ontology grouped by kind, each with label, definition, domain and range."""
-    ns = f"{config().base_iri}ontology#"
-    header = next(iter(graph.subjects(RDF.type, OWL.Ontology)), None)
-    seen: set[Node] = set()
-    groups = []
-    for title, classes in _GROUPS:
-        terms = []
-        for cls in classes:
-            for term in graph.subjects(RDF.type, cls):
-                if not isinstance(term, URIRef) or term in seen:
-                    continue
-                seen.add(term)
-                name = str(term)[len(ns):] if str(term).startswith(ns) else short_name(str(term))
-                terms.append({
-                    "anchor": name, "iri": str(term), "label": display(graph, term),
-                    "definition": _first_literal(graph, term, (SKOS.definition, RDFS.comment)),
-                    "domain": [node_view(graph, d) for d in graph.objects(term, RDFS.domain)],
-                    "range": [node_view(graph, r) for r in graph.objects(term, RDFS.range)],
-                    "super": [node_view(graph, s) for s in graph.objects(term, RDFS.subClassOf)
-                              if isinstance(s, URIRef)]
-                    + [node_view(graph, s) for s in graph.objects(term, RDFS.subPropertyOf)],
-                })
-        terms.sort(key=lambda t: t["label"].lower())
-        if terms:
-            groups.append({"title": title, "terms": terms})
-    return {
-        "iri": str(header) if header is not None else ns,
-        "label": display(graph, header) if header is not None else "Ontology",
-        "props": _property_rows(graph, header) if header is not None else [],
-        "groups": groups,
-    }
