@@ -3,8 +3,8 @@
 The crawl reads what a harvester reads first: the full dump (``/dump.nq``), every page
 of the catalogue, VoID and the SPARQL Service Description, and the ``Link`` headers of
 every response it gets. Each IRI under the base IRI found there (fragment cut off, as a
-browser does) is fetched as HTML and as Turtle, following redirects; anything but a
-final 200 is a dead IRI. The server is a real ``clusterkb serve`` over the built KB.
+browser does) is fetched as HTML and as Turtle, and each ``Link`` target as the type the
+header names, following redirects; anything but a final 200 is a dead IRI. The server is a real ``clusterkb serve`` over the built KB.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from clusterkb.namespaces import HYDRA
 
 BASE = "https://w3id.org/clusterkb/"
 ACCEPTS = ("text/html", "text/turtle")
-_LINK = re.compile(r"<([^>]*)>")
+_LINK = re.compile(r'<([^>]*)>[^,]*?type="([^"]*)"')
 
 
-def _get(url: str, accept: str) -> tuple[int, str, bytes, list[str]]:
-    """(status, content type, body, Link header targets) of a GET that follows redirects."""
+def _get(url: str, accept: str) -> tuple[int, str, bytes, list[tuple[str, str]]]:
+    """(status, content type, body, Link header (target, type) pairs) of a GET that follows
+    redirects."""
     request = urllib.request.Request(url, headers={"Accept": accept})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
@@ -87,11 +88,11 @@ def test_every_emitted_iri_dereferences_as_html_and_turtle(live_server):
     for expected in (f"{BASE}id/cluster/rohealth", f"{BASE}ontology", f"{BASE}vocab/",
                      f"{BASE}ontology/0.1.0", f"{BASE}catalog"):
         assert expected in iris, expected
-    urls = {_local(live_server, i) for i in iris} | {_local(live_server, u) for u in links}
-    urls |= {f"{live_server}/"}
+    urls = {_local(live_server, i) for i in iris} | {f"{live_server}/"}
     dead: list[str] = []
     seen: set[tuple[str, str]] = set()
     todo = [(u, a) for u in sorted(urls) for a in ACCEPTS]
+    todo += [(_local(live_server, u), kind) for u, kind in links]
     with ThreadPoolExecutor(max_workers=2) as pool:
         while todo:
             batch = [job for job in todo if job not in seen]
@@ -101,9 +102,9 @@ def test_every_emitted_iri_dereferences_as_html_and_turtle(live_server):
                     batch, pool.map(lambda job: _get(*job), batch), strict=True):
                 if status != 200:
                     dead.append(f"{status} {accept} {url}")
-                for target in more:  # Link headers of every page: alternates must live too
+                for target, kind in more:  # every page's Link alternates, as the type they name
                     target_url = _local(live_server, target)
                     if target_url.startswith(live_server):
-                        todo += [(target_url, a) for a in ACCEPTS]
+                        todo.append((target_url, kind))
     assert len(seen) > 500, len(seen)  # the whole KB was walked, not a handful of pages
     assert dead == [], "\n".join(sorted(dead))

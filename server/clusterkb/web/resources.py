@@ -140,7 +140,9 @@ def serve_resource(path: str, iri: str | None = None, extra=None):
     iri = iri or config().base_iri + stem
     fmt = negotiate.choose(forced=forced)
     generation = store().generation()
-    cache_key = ("resource", request.script_root, request.path, iri, fmt.name)
+    # Keyed by the resource, not the path: /id/x with Accept: text/turtle and /id/x.ttl
+    # are one representation, made once.
+    cache_key = ("resource", request.script_root, stem, iri, fmt.name)
     tag = caching.etag(generation, *cache_key)
     early = caching.not_modified(tag) or caching.lookup(generation, cache_key, tag)
     if early is not None:
