@@ -85,8 +85,6 @@ def alternates(path: str) -> str:
 def resource(rest: str = ""):
     prefix = request.path.lstrip("/").split("/", 1)[0]
     path = f"{prefix}/{rest}"
-    if path.endswith("/"):
-        return serve_listing(path, lambda: _entries(path))
     return serve_resource(path)
 
 
@@ -113,7 +111,7 @@ def _is_version_iri(iri: str) -> bool:
 def named_graph(rest: str = ""):
     """A named graph's IRI: its description as HTML, its content (plus description) as RDF."""
     if rest == "" or rest.endswith("/"):
-        return serve_listing(f"graph/{rest}", _graphs)
+        return serve_listing(f"graph/{rest}")
     stem, _ = negotiate.split_extension(rest)
     iri = graph_iri(config().base_iri, stem)
     return serve_resource(f"graph/{rest}", extra=lambda: _graph_content(iri))
@@ -136,6 +134,8 @@ def _graph_content(iri: str) -> Graph:
 
 
 def serve_resource(path: str, iri: str | None = None, extra=None):
+    if iri is None and (path == "" or path.endswith("/")):
+        return serve_listing(path)  # the base IRI and every IRI ending in "/" list
     stem, forced = negotiate.split_extension(path)
     iri = iri or config().base_iri + stem
     fmt = negotiate.choose(forced=forced)
@@ -180,19 +180,23 @@ def _data_links(stem: str) -> list[tuple[str, str]]:
 
 # --- listings ---------------------------------------------------------------------------
 
-def _entries(path: str) -> list[listing.Item]:
+def _items(path: str) -> list[listing.Item]:
+    """What the listing of ``path`` chooses from: the named graphs under ``graph/``, the
+    IRIs of the data elsewhere, both at the base IRI itself."""
     prefix = config().base_iri + path
-    return [listing.Item(e.iri, e.label, e.kind, e.kind_label)
-            for e in index_of(store()).under(prefix)]
+    items = []
+    if path == "" or path.startswith("graph/"):
+        names = fetch_labels(store(), (g for g in store().graphs() if g.startswith(prefix)))
+        items += [listing.Item(iri, label, None, "Named graph") for iri, label in names.items()]
+    if not path.startswith("graph/"):
+        items += [listing.Item(e.iri, e.label, e.kind, e.kind_label)
+                  for e in index_of(store()).under(prefix)]
+    return items
 
 
-def _graphs() -> list[listing.Item]:
-    names = fetch_labels(store(), store().graphs())
-    return [listing.Item(iri, label, None, "Named graph") for iri, label in names.items()]
-
-
-def serve_listing(path: str, items):
-    """The listing of the IRI ``{base}{path}`` (``path`` ends in ``/``), one page of it."""
+def serve_listing(path: str):
+    """The listing of the IRI ``{base}{path}`` (``path`` is empty or ends in ``/``), one
+    page of it."""
     fmt = negotiate.choose()
     page, per_page = listing.paging(request.args)
     generation = store().generation()
@@ -202,7 +206,7 @@ def serve_listing(path: str, items):
     if early is not None:
         return early
     iri = config().base_iri + path
-    view = listing.listing(iri, items(), page, per_page)
+    view = listing.listing(iri, _items(path), page, per_page)
     if view.empty:
         abort(404, description=f"Nothing is listed under <{iri}>")
     if page > view.last_page:
@@ -217,15 +221,20 @@ def serve_listing(path: str, items):
     if fmt is negotiate.HTML:
         parents = _parents(path)
         body = render_template(
-            "listing.html", view=view, title=path, parents=parents,
+            "listing.html", view=view, title=path or iri, parents=parents,
             data_links=_data_links(path), href=href,
-            prev_url=local_url(page_iri(page - 1)) if page > 1 else None,
-            next_url=local_url(page_iri(page + 1)) if page < view.last_page else None)
+            prev_url=_here(page_iri(page - 1)) if page > 1 else None,
+            next_url=_here(page_iri(page + 1)) if page < view.last_page else None)
         response = negotiate.finish(Response(body, mimetype="text/html"), link)
     else:
-        graph = describe(store(), iri) + listing.to_graph(view, path, page_iri)
+        graph = describe(store(), iri) + listing.to_graph(view, path or iri, page_iri)
         response = negotiate.rdf_response(graph, fmt, link)
     return caching.remember(generation, cache_key, tag, response)
+
+
+def _here(iri: str) -> str:
+    """The local URL of a page IRI under the base, query string kept."""
+    return f"{request.script_root}/{iri[len(config().base_iri):]}"
 
 
 def _parents(path: str) -> list[tuple[str, str]]:
