@@ -204,7 +204,7 @@ class SearchIndex:
                     "SELECT id FROM entry WHERE instr(folded, ?) > 0", (q,))}
                 in_names = set(scores)
             exact = {row for (row,) in self._db.execute(
-                "SELECT id FROM entry WHERE ('\n' || folded || '\n') LIKE ?",
+                "SELECT id FROM entry WHERE ('\n' || folded || '\n') LIKE ? ESCAPE '\\'",
                 (f"%\n{_like(q)}\n%",))}
         ranked = sorted(scores, key=lambda i: (i not in exact, i not in in_names,
                                                self.entries[i].tier, scores[i],
@@ -221,7 +221,8 @@ class SearchIndex:
 
 
 def _like(text: str) -> str:
-    return text.replace("\\", "").replace("%", "").replace("_", "")
+    """``text`` as a literal part of a LIKE pattern (escaped with a backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _kind(types: Iterable[str]) -> str | None:
