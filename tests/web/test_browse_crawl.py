@@ -4,7 +4,8 @@ The crawl reads what a harvester reads first: the full dump (``/dump.nq``), ever
 of the catalogue, VoID and the SPARQL Service Description, and the ``Link`` headers of
 every response it gets. Each IRI under the base IRI found there (fragment cut off, as a
 browser does) is fetched as HTML and as Turtle, and each ``Link`` target as the type the
-header names, following redirects; anything but a final 200 is a dead IRI. The server is a real ``clusterkb serve`` over the built KB.
+header names, following redirects; anything but a final 200 is a dead IRI. The server is
+a real ``clusterkb serve`` over the built KB.
 """
 
 from __future__ import annotations
