@@ -32,7 +32,7 @@ from clusterkb.namespaces import HYDRA
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500
-MAX_PAGE = 100_000
+MAX_PAGE = 10_000
 
 
 def paging(args: Mapping[str, str], default: int = DEFAULT_PER_PAGE,
