@@ -136,3 +136,18 @@ def test_index_follows_the_store_generation(client, small_store):
         <https://w3id.org/clusterkb/id/organisation/zebra>
             <http://www.w3.org/2000/01/rdf-schema#label> "Zebra Crossing Ltd" ."""})
     assert [h["label"] for h in _json(client, "q=zebra")["hits"]] == ["Zebra Crossing Ltd"]
+
+
+def test_one_index_per_generation_however_many_threads_ask(small_store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from clusterkb.search import index_of
+
+    fill(small_store, {"clusters/extra": EXTRA})  # a generation no index was built for
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        indexes = list(pool.map(lambda _: index_of(small_store), range(16)))
+    assert len({id(i) for i in indexes}) == 1
+    with ThreadPoolExecutor(max_workers=8) as pool:  # and searching it from threads agrees
+        results = list(pool.map(lambda _: [e.iri for e in indexes[0].search("medical")],
+                                range(32)))
+    assert all(r == results[0] for r in results) and len(results[0]) == 5
