@@ -9,12 +9,15 @@ page, on a resource page and in a validation report alike.
 * Otherwise the first property of ``LABEL_PROPERTIES`` that has a literal wins, and
   within it English beats untagged beats any other language; ties are broken by the
   string itself, so the choice never depends on the order a graph returns triples in.
-* NUTS regions without a label read "NUTS RO32"; anything else falls back to a short
-  name (a CURIE of a known prefix, else the IRI's last segment).
+* NUTS regions without a label read "NUTS RO32"; NACE codes, EU authority codes and
+  Creative Commons licences without a label read as their code ("NACE 26.60",
+  "CC BY 4.0"); anything else falls back to a short name (a CURIE of a known prefix,
+  else the IRI's last segment).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 import pycountry
@@ -44,6 +47,16 @@ def best(literals: Iterable[Node], lang: str = "en") -> Literal | None:
     return min(values, key=lambda lit: rank(lit, lang)) if values else None
 
 
+def best_text(graph: Graph, node: Node, props: Iterable[URIRef], lang: str = "en") -> str | None:
+    """The best literal (by ``rank``) of the first of ``props`` that ``node`` has: for a
+    definition or description, where the property order matters as it does for names."""
+    for prop in props:
+        found = best(graph.objects(node, prop), lang)
+        if found is not None:
+            return str(found)
+    return None
+
+
 def country_name(iri: str) -> str | None:
     """English name of an EU authority country IRI (``.../country/ROU`` -> Romania).
 
@@ -61,6 +74,45 @@ def country_name(iri: str) -> str | None:
 def nuts_code(iri: str) -> str | None:
     """``NUTS RO32`` for a NUTS authority IRI, else None."""
     return f"NUTS {iri[len(str(NUTS)):]}" if iri.startswith(str(NUTS)) else None
+
+
+def humanise(iri: str) -> str:
+    """A term's local name as words, for classes the store has no label for.
+
+    ``org#FormalOrganization`` -> "Formal organization", ``dcat#Distribution`` ->
+    "Distribution": what a person reads instead of a raw class name.
+    """
+    tail = iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1] or iri
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", tail) or [tail]
+    text = " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words)
+    return text[:1].upper() + text[1:]
+
+
+def authority_code(iri: str) -> str | None:
+    """A code for IRIs of code lists that carry no label here (mapping targets, licences).
+
+    NACE Rev. 2 (``.../nace2/2660`` -> "NACE 26.60"), EU authority tables
+    (``.../authority/data-theme/AGRI`` -> "data-theme AGRI") and Creative Commons
+    licences (``.../licenses/by/4.0/`` -> "CC BY 4.0"); None for anything else.
+    """
+    if iri.startswith(_NACE):
+        code = iri[len(_NACE):].strip("/")
+        dotted = f"{code[:2]}.{code[2:]}" if code.isdigit() and len(code) > 2 else code
+        return f"NACE {dotted}"
+    if iri.startswith(_EU_AUTHORITY):
+        table, _, code = iri[len(_EU_AUTHORITY):].strip("/").partition("/")
+        return f"{table} {code}" if code else table
+    cc = _CREATIVE_COMMONS.match(iri)
+    if cc:
+        kind, version = cc.group(1), cc.group(2)
+        return f"CC0 {version}" if kind == "zero" else f"CC {kind.upper()} {version}"
+    return None
+
+
+_NACE = "http://data.europa.eu/ux2/nace2/"
+_EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
+_CREATIVE_COMMONS = re.compile(
+    r"https?://creativecommons\.org/(?:licenses|publicdomain)/([a-z-]+)/(\d+(?:\.\d+)*)/?$")
 
 
 def short_name(iri: str) -> str:
@@ -92,7 +144,7 @@ def display(graph: Graph, node: Node) -> str:
         return label
     if isinstance(node, BNode):
         return "(unnamed node)"
-    return nuts_code(str(node)) or short_name(str(node))
+    return nuts_code(str(node)) or authority_code(str(node)) or short_name(str(node))
 
 
 def iri_ref(term: str) -> str:

@@ -121,9 +121,9 @@ def test_ontology_documentation_and_rdf(client):
     r = client.get("/ontology", headers={"Accept": "text/html"})
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and "Accept" in r.headers["Vary"]
-    assert '<section id="ClusterOrganisation">' in html
+    assert '<section class="term" id="ClusterOrganisation">' in html
     assert "An organisation that runs a business cluster." in html
-    assert "<h2>Datatype properties</h2>" in html and "<dt>Domain</dt>" in html
+    assert ">Datatype properties</h2>" in html and "<dt>Domain</dt>" in html
     ttl = client.get("/ontology", headers={"Accept": "text/turtle"})
     g = Graph().parse(data=ttl.get_data(as_text=True), format="turtle")
     assert (URIRef(f"{BASE}ontology#memberCount"),

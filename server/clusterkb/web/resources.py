@@ -18,10 +18,20 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from clusterkb import pages
+from clusterkb import listing, pages, scheme_page
 from clusterkb.describe import describe
-from clusterkb.labels import best, display, pick_label, short_name
+from clusterkb.labels import (
+    add_labels,
+    best_text,
+    display,
+    fetch_labels,
+    iri_ref,
+    pick_label,
+    short_name,
+)
 from clusterkb.namespaces import graph_iri
+from clusterkb.ontology_page import ontology_page
+from clusterkb.search import index_of
 from clusterkb.web import caching, negotiate
 from clusterkb.web.context import config, store
 from clusterkb.web.security import safe_href
@@ -52,29 +62,56 @@ def href(iri: str) -> str:
     return local_url(iri) or safe_href(iri)
 
 
+def format_url(path: str, fmt: negotiate.Format) -> str:
+    """The URL of ``fmt``'s representation of the resource at ``path`` (no extension).
+
+    A path that is empty or ends in ``/`` (the home page, listings) takes ``?format=``:
+    ``/.ttl`` or ``/id/.ttl`` would name a file, not the listing.
+    """
+    root = f"{request.script_root}/{path}"
+    return f"{root}?format={fmt.name}" if path == "" or path.endswith("/") \
+        else f"{root}.{fmt.name}"
+
+
 def alternates(path: str) -> str:
     """``Link`` header naming the representations of the resource at ``path`` (no extension)."""
-    root = f"{request.script_root}/{path}"
-    return negotiate.link_header(lambda f: f"{root}.{f.name}")
+    return negotiate.link_header(lambda f: format_url(path, f))
 
 
+@bp.get("/id/")
+@bp.get("/vocab/")
 @bp.get("/id/<path:rest>")
 @bp.get("/vocab/<path:rest>")
-def resource(rest: str):
+def resource(rest: str = ""):
     prefix = request.path.lstrip("/").split("/", 1)[0]
-    return serve_resource(f"{prefix}/{rest}")
+    path = f"{prefix}/{rest}"
+    return serve_resource(path)
 
 
 @bp.get("/ontology/<path:term>")
 def ontology_term(term: str):
-    """``/ontology/Term`` describes the hash IRI ``{base}ontology#Term``."""
+    """``/ontology/Term`` describes the hash IRI ``{base}ontology#Term``; a version IRI
+    (``/ontology/0.1.0``, the ontology's ``owl:versionIRI``) is the ontology itself."""
     stem, forced = negotiate.split_extension(term)
+    if _is_version_iri(f"{config().base_iri}ontology/{stem}"):
+        return _ontology(forced)
     return serve_resource(f"ontology/{term}", iri=f"{config().base_iri}ontology#{stem}")
 
 
+def _is_version_iri(iri: str) -> bool:
+    try:
+        term = iri_ref(iri)
+    except ValueError:  # not an IRI at all: serve_resource answers 404 for it
+        return False
+    return store().ask(f"ASK {{ ?o <{OWL.versionIRI}> {term} }}")
+
+
+@bp.get("/graph/")
 @bp.get("/graph/<path:rest>")
-def named_graph(rest: str):
+def named_graph(rest: str = ""):
     """A named graph's IRI: its description as HTML, its content (plus description) as RDF."""
+    if rest == "" or rest.endswith("/"):
+        return serve_listing(f"graph/{rest}")
     stem, _ = negotiate.split_extension(rest)
     iri = graph_iri(config().base_iri, stem)
     return serve_resource(f"graph/{rest}", extra=lambda: _graph_content(iri))
@@ -97,11 +134,15 @@ def _graph_content(iri: str) -> Graph:
 
 
 def serve_resource(path: str, iri: str | None = None, extra=None):
+    if iri is None and (path == "" or path.endswith("/")):
+        return serve_listing(path)  # the base IRI and every IRI ending in "/" list
     stem, forced = negotiate.split_extension(path)
     iri = iri or config().base_iri + stem
     fmt = negotiate.choose(forced=forced)
     generation = store().generation()
-    cache_key = ("resource", request.script_root, request.path, iri, fmt.name)
+    # Keyed by the resource, not the path: /id/x with Accept: text/turtle and /id/x.ttl
+    # are one representation, made once.
+    cache_key = ("resource", request.script_root, stem, iri, fmt.name)
     tag = caching.etag(generation, *cache_key)
     early = caching.not_modified(tag) or caching.lookup(generation, cache_key, tag)
     if early is not None:
@@ -120,6 +161,10 @@ def serve_resource(path: str, iri: str | None = None, extra=None):
             body = render_template("cluster.html",
                                    c=pages.cluster_page(store(), iri, local_url, graph=graph),
                                    data_links=_data_links(stem), stem=stem)
+        elif scheme_page.is_scheme(graph, iri):
+            body = render_template("scheme.html",
+                                   s=scheme_page.scheme_page(store(), iri, local_url, graph),
+                                   data_links=_data_links(stem))
         else:
             view = resource_view(graph, URIRef(iri))
             body = render_template("resource.html", r=view, data_links=_data_links(stem))
@@ -130,8 +175,76 @@ def serve_resource(path: str, iri: str | None = None, extra=None):
 
 
 def _data_links(stem: str) -> list[tuple[str, str]]:
-    root = f"{request.script_root}/{stem}"
-    return negotiate.data_links(lambda f: f"{root}.{f.name}")
+    return negotiate.data_links(lambda f: format_url(stem, f))
+
+
+# --- listings ---------------------------------------------------------------------------
+
+def _items(path: str) -> list[listing.Item]:
+    """What the listing of ``path`` chooses from: the named graphs under ``graph/``, the
+    IRIs of the data elsewhere, both at the base IRI itself."""
+    prefix = config().base_iri + path
+    items = []
+    if path == "" or path.startswith("graph/"):
+        names = fetch_labels(store(), (g for g in store().graphs() if g.startswith(prefix)))
+        items += [listing.Item(iri, label, None, "Named graph") for iri, label in names.items()]
+    if not path.startswith("graph/"):
+        items += [listing.Item(e.iri, e.label, e.kind, e.kind_label)
+                  for e in index_of(store()).under(prefix)]
+    return items
+
+
+def serve_listing(path: str):
+    """The listing of the IRI ``{base}{path}`` (``path`` is empty or ends in ``/``), one
+    page of it."""
+    fmt = negotiate.choose()
+    page, per_page = listing.paging(request.args)
+    generation = store().generation()
+    cache_key = ("listing", request.script_root, path, fmt.name, page, per_page)
+    tag = caching.etag(generation, *cache_key)
+    early = caching.not_modified(tag) or caching.lookup(generation, cache_key, tag)
+    if early is not None:
+        return early
+    iri = config().base_iri + path
+    view = listing.listing(iri, _items(path), page, per_page)
+    if view.empty:
+        abort(404, description=f"Nothing is listed under <{iri}>")
+    if page > view.last_page:
+        abort(404, description=f"Page {page} of <{iri}> is past its last page, "
+                               f"{view.last_page}")
+    link = alternates(path)
+
+    def page_iri(n: int) -> str:
+        extra = "" if per_page == listing.DEFAULT_PER_PAGE else f"&per_page={per_page}"
+        return f"{iri}?page={n}{extra}"
+
+    if fmt is negotiate.HTML:
+        parents = _parents(path)
+        body = render_template(
+            "listing.html", view=view, title=path or iri, parents=parents,
+            data_links=_data_links(path), href=href,
+            prev_url=_here(page_iri(page - 1)) if page > 1 else None,
+            next_url=_here(page_iri(page + 1)) if page < view.last_page else None)
+        response = negotiate.finish(Response(body, mimetype="text/html"), link)
+    else:
+        graph = describe(store(), iri) + listing.to_graph(view, path or iri, page_iri)
+        response = negotiate.rdf_response(graph, fmt, link)
+    return caching.remember(generation, cache_key, tag, response)
+
+
+def _here(iri: str) -> str:
+    """The local URL of a page IRI under the base, query string kept."""
+    return f"{request.script_root}/{iri[len(config().base_iri):]}"
+
+
+def _parents(path: str) -> list[tuple[str, str]]:
+    """(name, URL) of each listing above ``path``, home first, for the breadcrumb."""
+    parts = path.rstrip("/").split("/")
+    out = [("home", f"{request.script_root}/")]
+    for i in range(1, len(parts)):
+        sub = "/".join(parts[:i]) + "/"
+        out.append((sub, f"{request.script_root}/{sub}"))
+    return out
 
 
 # --- HTML view model -----------------------------------------------------------------
@@ -177,21 +290,12 @@ def resource_view(graph: Graph, iri: URIRef) -> dict:
         "iri": str(iri),
         "label": pick_label(graph, iri) or short_name(str(iri)),
         "types": [node_view(graph, t) for t in sorted(graph.objects(iri, RDF.type))],
-        "comment": _first_literal(graph, iri, (SKOS.definition, RDFS.comment)),
+        "comment": best_text(graph, iri, (SKOS.definition, RDFS.comment)),
         "props": _property_rows(graph, iri),
         "incoming": [{"property": node_view(graph, p),
                       "values": [node_view(graph, s) for s in sorted(subs)]}
                      for p, subs in sorted(incoming.items())],
     }
-
-
-def _first_literal(graph: Graph, node: Node, props) -> str | None:
-    """The best-ranked literal of the first of ``props`` that ``node`` has."""
-    for p in props:
-        found = best(graph.objects(node, p))
-        if found is not None:
-            return str(found)
-    return None
 
 
 # --- the ontology ---------------------------------------------------------------------
@@ -205,6 +309,10 @@ def ontology(ext: str | None = None):
         _, forced = negotiate.split_extension(f"ontology.{ext}")
         if forced is None:
             abort(404, description=f"Unknown extension .{ext}")
+    return _ontology(forced)
+
+
+def _ontology(forced: negotiate.Format | None):
     fmt = negotiate.choose(forced=forced)
     iri = graph_iri(config().base_iri, "ontology")
     graph = store().graph(iri) if iri in set(store().graphs()) else Graph()
@@ -213,49 +321,7 @@ def ontology(ext: str | None = None):
     link = alternates("ontology")
     if fmt is not negotiate.HTML:
         return negotiate.rdf_response(graph, fmt, link)
-    body = render_template("ontology.html", o=ontology_view(graph),
-                           data_links=_data_links("ontology"))
+    add_labels(store(), graph)  # names of the external terms it reuses, where the store has them
+    view = ontology_page(graph, local_url, f"{config().base_iri}ontology#")
+    body = render_template("ontology.html", o=view, data_links=_data_links("ontology"))
     return negotiate.finish(Response(body, mimetype="text/html"), link)
-
-
-_GROUPS = (
-    ("Classes", (OWL.Class, RDFS.Class)),
-    ("Object properties", (OWL.ObjectProperty,)),
-    ("Datatype properties", (OWL.DatatypeProperty,)),
-    ("Annotation properties", (OWL.AnnotationProperty,)),
-    ("Other properties", (RDF.Property,)),
-)
-
-
-def ontology_view(graph: Graph) -> dict:
-    """Terms of the ontology grouped by kind, each with label, definition, domain and range."""
-    ns = f"{config().base_iri}ontology#"
-    header = next(iter(graph.subjects(RDF.type, OWL.Ontology)), None)
-    seen: set[Node] = set()
-    groups = []
-    for title, classes in _GROUPS:
-        terms = []
-        for cls in classes:
-            for term in graph.subjects(RDF.type, cls):
-                if not isinstance(term, URIRef) or term in seen:
-                    continue
-                seen.add(term)
-                name = str(term)[len(ns):] if str(term).startswith(ns) else short_name(str(term))
-                terms.append({
-                    "anchor": name, "iri": str(term), "label": display(graph, term),
-                    "definition": _first_literal(graph, term, (SKOS.definition, RDFS.comment)),
-                    "domain": [node_view(graph, d) for d in graph.objects(term, RDFS.domain)],
-                    "range": [node_view(graph, r) for r in graph.objects(term, RDFS.range)],
-                    "super": [node_view(graph, s) for s in graph.objects(term, RDFS.subClassOf)
-                              if isinstance(s, URIRef)]
-                    + [node_view(graph, s) for s in graph.objects(term, RDFS.subPropertyOf)],
-                })
-        terms.sort(key=lambda t: t["label"].lower())
-        if terms:
-            groups.append({"title": title, "terms": terms})
-    return {
-        "iri": str(header) if header is not None else ns,
-        "label": display(graph, header) if header is not None else "Ontology",
-        "props": _property_rows(graph, header) if header is not None else [],
-        "groups": groups,
-    }
