@@ -40,7 +40,7 @@ from rdflib.term import Node
 
 from clusterkb.config import Config
 from clusterkb.namespaces import CKB, PREFIXES, graph_iri
-from clusterkb.store.base import Store
+from clusterkb.store.base import QuerySyntaxError, Store
 from clusterkb.tokens import Token, cluster_slug, state_dir
 
 PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
@@ -204,10 +204,16 @@ class Ownership:
         return cluster_graph(self.base, cluster_slug(self.base, self.cluster) or "")
 
     def owns_by_name(self, node: Node) -> bool:
-        """The cluster's IRI and everything under it (``#...``, ``/...``)."""
+        """The cluster's IRI and everything under it (``#...``, ``/...``; no dot segments,
+        which a browser would resolve to someone else's page)."""
         text = str(node)
-        return isinstance(node, URIRef) and (
-            text == self.cluster or text.startswith((self.cluster + "#", self.cluster + "/")))
+        if not isinstance(node, URIRef):
+            return False
+        if text == self.cluster:
+            return True
+        rest = text[len(self.cluster):]
+        return text.startswith(self.cluster) and rest[:1] in ("#", "/") \
+            and "/." not in rest.split("#", 1)[0]
 
     def other_cluster(self, node: Node, typed: set[Node]) -> str | None:
         """The other cluster ``node`` is (or lies under), if any."""
@@ -580,9 +586,13 @@ class Workflow:
         refused = {r.subject for r in scope_violations(graph, ownership)}
         restated = Graph()
         if refused:
-            candidates = [t for t in graph if str(t[0]) in refused
-                          and not isinstance(t[2], BNode) and t not in ownership.own]
-            restated = self._published_triples(candidates)
+            candidates = [t for t in graph if str(t[0]) in refused and t not in ownership.own]
+            restated = self._published_triples(
+                [t for t in candidates if not isinstance(t[2], BNode)])
+            for s, p, o in candidates:
+                if isinstance(o, BNode) and self._published_blank(graph, s, p, o):
+                    restated.add((s, p, o))
+                    restated += _closure(graph, o)
         if len(restated):
             graph = graph - restated
             notes.append(f"{len(restated)} triple(s) that other graphs of the KB already "
@@ -592,13 +602,32 @@ class Workflow:
     def _published_triples(self, triples: list[tuple]) -> Graph:
         """Those of ``triples`` the published union holds exactly."""
         found = Graph()
-        for start in range(0, len(triples), 200):
-            chunk = triples[start:start + 200]
-            rows = " ".join(f"({s.n3()} {p.n3()} {o.n3()})" for s, p, o in chunk)
-            for row in self.store.select(f"SELECT ?s ?p ?o WHERE {{ VALUES (?s ?p ?o) {{ "
-                                         f"{rows} }} ?s ?p ?o }}"):
+        plain = [t for t in triples if all(_plain_iri(str(term)) for term in t
+                                           if isinstance(term, URIRef))
+                 and not (isinstance(t[2], Literal) and t[2].datatype
+                          and not _plain_iri(str(t[2].datatype)))]
+        for start in range(0, len(plain), 200):
+            rows = " ".join(f"({s.n3()} {p.n3()} {o.n3()})" for s, p, o in
+                            plain[start:start + 200])
+            try:
+                answer = self.store.select(f"SELECT ?s ?p ?o WHERE {{ VALUES (?s ?p ?o) {{ "
+                                           f"{rows} }} ?s ?p ?o }}")
+            except QuerySyntaxError:
+                continue  # a term the query language cannot spell: not left out, so refused
+            for row in answer:
                 found.add((row["s"], row["p"], row["o"]))
         return found
+
+    def _published_blank(self, graph: Graph, s: Node, p: Node, o: BNode) -> bool:
+        """Whether the published union states ``s p o`` with a blank node just like ``o``."""
+        if not (isinstance(s, URIRef) and _plain_iri(str(s)) and _plain_iri(str(p))):
+            return False
+        theirs = self.store.construct(
+            f"CONSTRUCT {{ <{s}> <{p}> ?b . ?b ?q ?v }} WHERE {{ <{s}> <{p}> ?b . "
+            f"FILTER(isBlank(?b)) ?b ?q ?v }}")
+        mine = _closure(graph, o)
+        return any(isomorphic(mine, _closure(theirs, b)) for b in theirs.objects(s, p)
+                   if isinstance(b, BNode))
 
     # -- submit --
     def check_quota(self, token: Token, upload_bytes: int) -> None:

@@ -189,8 +189,10 @@ def test_submission_for_a_new_cluster_adds_it_on_accept(kb_server, submission_js
     new = f"{BASE}id/cluster/example-new-cluster"
     submitter, _ = server.token("submitter", new)
     curator, _ = server.token("curator")
+    # Its own award too: ROHEALTH's award (described by ROHEALTH's graph) is not its to claim.
     doc = json.loads(json.dumps(submission_json).replace("cluster:rohealth",
-                                                         "cluster:example-new-cluster"))
+                                                         "cluster:example-new-cluster")
+                     .replace("award:rohealth-", "award:example-new-cluster-"))
     assert not ask(server.url, f"ASK {{ <{new}> ?p ?o }}")
     response = requests.post(f"{server.url}/submissions", data=json.dumps(doc),
                              headers={**JSONLD, **auth(submitter)}, timeout=60)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import sqlite3
 from urllib.parse import urlsplit
 
 from flask import (
@@ -87,9 +88,9 @@ def init_app(app: Flask) -> None:
                                                               cfg.auth_failures_per_minute)
     try:
         fixed = workflow.reconcile()
-    except StoreError as error:
-        # A remote engine that is down must not keep the server from starting:
-        # it answers 502 meanwhile, and the next start reconciles.
+    except (StoreError, OSError, sqlite3.Error) as error:
+        # A remote engine that is down (or a var dir we cannot write) must not keep
+        # the server from starting: the next start reconciles.
         app.logger.warning("could not reconcile interrupted acceptances: %s", error)
         fixed = []
     if fixed:
