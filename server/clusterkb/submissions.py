@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import re
 import secrets
 import sqlite3
 import threading
@@ -844,5 +845,9 @@ class Workflow:
 
 
 def _plain_iri(iri: str) -> bool:
-    """Whether ``iri`` can be written between ``<>`` in a query as it is."""
-    return not any(c in iri for c in '<>"{}|^`\\ \n\r\t')
+    """Whether ``iri`` can be written between ``<>`` in a query as it is (absolute, and
+    none of the characters an IRI reference may not hold)."""
+    return bool(_ABSOLUTE.match(iri)) and not any(c in iri for c in '<>"{}|^`\\ \n\r\t')
+
+
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")

@@ -86,9 +86,7 @@ def test_trig_naming_other_graphs_is_refused(attack_server):
 def test_own_graph_named_in_trig_is_not_refused_for_scope(attack_server):
     response = _post(attack_server, f"<{BASE}graph/clusters/rohealth> {{ {PROFILE} }}",
                      "application/trig")
-    # Too thin to conform (422), but within scope: no refusal.
-    assert response.status_code == 422, response.text[:500]
-    assert "refused" not in response.json()
+    assert response.status_code == 201, response.text[:500]
 
 
 def test_own_published_graph_sent_back_is_not_refused(attack_server):

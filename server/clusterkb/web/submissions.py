@@ -22,7 +22,6 @@ The workflow itself (storage, atomic publication, provenance, recovery) is in
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import sqlite3
 from urllib.parse import urlsplit
@@ -63,6 +62,7 @@ from clusterkb.validation import compact, validate_graph
 from clusterkb.web import negotiate
 from clusterkb.web.context import config
 from clusterkb.web.errors import json_http_error
+from clusterkb.web.security import is_loopback
 from clusterkb.web.validate import (
     FORM_OVERHEAD,
     FORM_TYPES,
@@ -205,17 +205,6 @@ def not_cross_site() -> bool:
     if not (request.headers.get("Origin") or request.headers.get("Referer")):
         return True
     return same_origin()
-
-
-def is_loopback(host: str) -> bool:
-    """Whether a ``Host`` value (``name``, ``name:port``, ``[v6]:port``) is this machine."""
-    name = urlsplit(f"//{host}").hostname or ""
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 @bp.errorhandler(AuthError)
