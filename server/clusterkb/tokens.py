@@ -201,12 +201,15 @@ class TokenStore:
             db.execute("DELETE FROM sessions WHERE hash = ?", (_hash(session_id),))
 
 
-def limiter_key(client: str, secret: str) -> str:
-    """Whose failures an attempt counts against: the address and the token id it names.
+def limiter_key(client: str, secret: str, *, session: bool = False) -> str:
+    """Whose failures an attempt counts against: the address and the token id it names
+    (for a session cookie, the session it names).
 
     So failures with made-up tokens from one address lock out only that address's
     guesses at those ids, never the valid tokens of other users behind it.
     """
+    if session:
+        return f"{client}|session:{_hash(secret)[:16]}"
     token_id, dot, _ = secret.partition(".")
     return f"{client}|{token_id if dot and _ID_RE.fullmatch(token_id) else '-'}"
 

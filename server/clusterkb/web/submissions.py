@@ -127,18 +127,17 @@ def authenticate(*roles: str) -> Token:
     overrun the limit.
     """
     kind, secret = _presented_credential()
+    if not secret:  # nothing guessed, nothing to count
+        raise AuthError(401, "This needs a token: send 'Authorization: Bearer <token>' "
+                             "(a curator creates one with 'clusterkb token create').",
+                        _challenge())
     client = request.remote_addr or "unknown"
     limiter: FailureLimiter = current_app.extensions["clusterkb.auth_limiter"]
-    reservation, wait = limiter.take(limiter_key(client, secret) if kind != "session"
-                                     else f"{client}|session")
+    reservation, wait = limiter.take(limiter_key(client, secret, session=kind == "session"))
     if reservation is None:
         seconds = math.ceil(wait)
         raise AuthError(429, f"Too many failed authentication attempts from {client}; "
                              f"retry in {seconds} s.", {"Retry-After": str(seconds)})
-    if not secret:
-        raise AuthError(401, "This needs a token: send 'Authorization: Bearer <token>' "
-                             "(a curator creates one with 'clusterkb token create').",
-                        _challenge())
     tokens: TokenStore = current_app.extensions["clusterkb.tokens"]
     token = tokens.session_token(secret) if kind == "session" else tokens.authenticate(secret)
     if token is None:
