@@ -28,11 +28,12 @@ of graphs gets slower with every graph in the list (70x on the benchmark's
 member-composition query with 70 graphs, worse with thousands). So a
 published generation keeps only published graphs in its main store and moves
 the bookkeeping graph and pending graphs into ``gen-.../private/``; public and
-trusted queries then run over the union. While a write is prepared, the
-private quads are merged back into the new main store (the writer sees one
-store, as before) and split out again when it is committed. A generation
-written before this layout (no ``private/``) is still read correctly, through
-the explicit list of published graphs.
+trusted queries then run over the union. A write hard-links both stores of the
+current generation into the new one (RocksDB checkpoints) and writes each graph
+where it lives, so its cost does not grow with the pending and history graphs
+the private store holds. A generation written before this layout (no
+``private/``) is still read correctly, through the explicit list of published
+graphs, and its next write moves its bookkeeping into a private store.
 """
 
 from __future__ import annotations
