@@ -87,6 +87,13 @@ def test_round_trip_unchanged_then_one_value_then_accept(kb_server):
     assert diff_counts(url, curator, unchanged.json()["id"]) == (0, 0)
     # The build's generation stamp was left out, and the report says so.
     assert any("provenance" in note for note in unchanged.json()["report"]["notes"])
+    for ext, media in (("jsonld", "application/ld+json"), ("nt", "application/n-triples"),
+                       ("rdf", "application/rdf+xml")):
+        body = requests.get(f"{url}/graph/clusters/{SLUG}.{ext}", timeout=TIMEOUT).content
+        again = requests.post(f"{url}/submissions", data=body, timeout=TIMEOUT,
+                              headers={"Content-Type": media, **auth(submitter)})
+        assert again.status_code == 201, (ext, again.text[:500])
+        assert diff_counts(url, curator, again.json()["id"]) == (0, 0), ext
 
     before = graph_content(url)
     old_label = before.value(URIRef(CLUSTER), RDFS.label)
