@@ -65,6 +65,10 @@ class Config:
     max_upload_triples: int = 5_000
     # submissions: failed token checks allowed per client (IP) per minute before 429
     auth_failures_per_minute: int = 10
+    # submissions: per-token quotas, and how long a browser sign-in lasts (seconds)
+    max_pending_per_token: int = 10
+    max_upload_bytes_per_token_day: int = 50 * 1024 * 1024
+    session_max_age: int = 8 * 3600
     # catalogue
     catalog_page_size: int = 50
     publisher_name: str = "clusterkb project"
@@ -110,7 +114,8 @@ def _coerce(name: str, raw: str) -> object:
         return Path(raw)
     if name in {"port", "threads", "max_result_rows", "query_workers", "max_upload_bytes",
                 "catalog_page_size", "max_query_bytes", "max_upload_triples",
-                "auth_failures_per_minute", "workers",
+                "auth_failures_per_minute", "workers", "max_pending_per_token",
+                "max_upload_bytes_per_token_day", "session_max_age",
                 "result_cache_bytes"}:
         return int(raw)
     if name == "query_timeout":

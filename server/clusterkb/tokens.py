@@ -9,6 +9,13 @@ Why this shape:
   same time whatever the first differing byte.
 * A submitter token is scoped to one cluster IRI; a curator token reviews
   everything. Revoking keeps the row (submissions and provenance refer to its id).
+* A browser never holds the token itself: signing in starts a server-side
+  session (a random id, stored hashed, with an expiry) that signing out or
+  revoking the token ends.
+* Failed checks are counted here, in the same database, so the limit holds
+  across threads and web workers: an attempt takes its slot in one
+  transaction before the token is checked and gives it back if the token
+  was right (see ``FailureLimiter``).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import hmac
 import re
 import secrets
 import sqlite3
+import time
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,7 +44,18 @@ CREATE TABLE IF NOT EXISTS tokens (
     cluster TEXT,
     created TEXT NOT NULL,
     revoked INTEGER NOT NULL DEFAULT 0
-)
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    hash TEXT PRIMARY KEY,
+    token_id TEXT NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS auth_attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS auth_attempts_by_key ON auth_attempts (key, at);
 """
 _ID_RE = re.compile(r"^[0-9a-f]{12}$")
 
@@ -91,7 +110,7 @@ class TokenStore:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as db, db:
-            db.execute(_SCHEMA)
+            db.executescript(_SCHEMA)
 
     @classmethod
     def for_config(cls, config: Config) -> TokenStore:
@@ -155,6 +174,81 @@ class TokenStore:
         if not hmac.compare_digest(_hash(secret), stored) or row is None or row[4]:
             return None
         return _token(row[:5])
+
+    # --- browser sessions ---------------------------------------------------------
+    def start_session(self, token: Token, max_age: int) -> str:
+        """A new session for ``token``, valid ``max_age`` seconds; returns its id (secret)."""
+        session_id = secrets.token_urlsafe(32)
+        now = time.time()
+        with closing(self._connect()) as db, db:
+            db.execute("DELETE FROM sessions WHERE expires < ?", (now,))
+            db.execute("INSERT INTO sessions VALUES (?,?,?)",
+                       (_hash(session_id), token.id, now + max_age))
+        return session_id
+
+    def session_token(self, session_id: str) -> Token | None:
+        """The live token of a live session, or None (unknown, expired, signed out, revoked)."""
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT token_id, expires FROM sessions WHERE hash = ?",
+                             (_hash(session_id),)).fetchone()
+        if row is None or row[1] < time.time():
+            return None
+        token = self.get(row[0])
+        return token if token is not None and not token.revoked else None
+
+    def end_session(self, session_id: str) -> None:
+        with closing(self._connect()) as db, db:
+            db.execute("DELETE FROM sessions WHERE hash = ?", (_hash(session_id),))
+
+
+def limiter_key(client: str, secret: str, *, session: bool = False) -> str:
+    """Whose failures an attempt counts against: the address and the token id it names
+    (for a session cookie, the session it names).
+
+    So failures with made-up tokens from one address lock out only that address's
+    guesses at those ids, never the valid tokens of other users behind it.
+    """
+    if session:
+        return f"{client}|session:{_hash(secret)[:16]}"
+    token_id, dot, _ = secret.partition(".")
+    return f"{client}|{token_id if dot and _ID_RE.fullmatch(token_id) else '-'}"
+
+
+class FailureLimiter:
+    """At most ``limit`` failed token checks per key in any ``window`` seconds.
+
+    ``take`` reserves a slot atomically (one SQLite write transaction), so
+    concurrent attempts cannot all pass a check made before any of them failed;
+    ``give_back`` frees it when the token turned out right.
+    """
+
+    def __init__(self, tokens: TokenStore, limit: int, window: float = 60.0) -> None:
+        self.tokens, self.limit, self.window = tokens, max(1, limit), window
+
+    def take(self, key: str) -> tuple[int | None, float]:
+        """(a reservation id, 0); past the limit (None, seconds until a slot frees)."""
+        now = time.time()
+        with closing(self.tokens._connect()) as db:
+            db.isolation_level = None
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("DELETE FROM auth_attempts WHERE at <= ?", (now - self.window,))
+                count, oldest = db.execute("SELECT COUNT(*), MIN(at) FROM auth_attempts "
+                                           "WHERE key = ?", (key,)).fetchone()
+                if count >= self.limit:
+                    db.execute("COMMIT")
+                    return None, max(1.0, oldest + self.window - now)
+                cursor = db.execute("INSERT INTO auth_attempts (key, at) VALUES (?,?)",
+                                    (key, now))
+                db.execute("COMMIT")
+                return int(cursor.lastrowid or 0), 0.0
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def give_back(self, reservation: int) -> None:
+        with closing(self.tokens._connect()) as db, db:
+            db.execute("DELETE FROM auth_attempts WHERE id = ?", (reservation,))
 
 
 def _token(row: tuple) -> Token:

@@ -125,12 +125,18 @@ def test_reads_of_submissions_need_a_token(attack_server, pending):
 
 def test_cookie_session_cannot_be_used_cross_site(attack_server, pending):
     """A curator's session cookie does not let another site's form accept a submission."""
-    response = requests.post(
-        f"{attack_server.url}/submissions/{pending}/accept", timeout=TIMEOUT,
-        cookies={"clusterkb_token": attack_server.curator},
-        headers={"Origin": "https://evil.example", "Content-Type":
-                 "application/x-www-form-urlencoded"}, data="x=1")
-    assert response.status_code in (401, 403), response.status_code
+    signed_in = requests.post(f"{attack_server.url}/submissions/session", timeout=TIMEOUT,
+                              data={"token": attack_server.curator}, allow_redirects=False,
+                              headers={"Origin": attack_server.url})
+    assert signed_in.status_code == 303
+    cookies = signed_in.cookies.get_dict()
+    assert cookies and attack_server.curator not in str(cookies)
+    for origin in ("https://evil.example", "null"):
+        response = requests.post(
+            f"{attack_server.url}/submissions/{pending}/accept", timeout=TIMEOUT,
+            cookies=cookies, headers={"Origin": origin, "Content-Type":
+                                      "application/x-www-form-urlencoded"}, data="x=1")
+        assert response.status_code == 403, response.status_code
     assert _status(attack_server, pending) == "pending"
 
 

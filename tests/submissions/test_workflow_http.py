@@ -189,8 +189,10 @@ def test_submission_for_a_new_cluster_adds_it_on_accept(kb_server, submission_js
     new = f"{BASE}id/cluster/example-new-cluster"
     submitter, _ = server.token("submitter", new)
     curator, _ = server.token("curator")
+    # Its own award too: ROHEALTH's award (described by ROHEALTH's graph) is not its to claim.
     doc = json.loads(json.dumps(submission_json).replace("cluster:rohealth",
-                                                         "cluster:example-new-cluster"))
+                                                         "cluster:example-new-cluster")
+                     .replace("award:rohealth-", "award:example-new-cluster-"))
     assert not ask(server.url, f"ASK {{ <{new}> ?p ?o }}")
     response = requests.post(f"{server.url}/submissions", data=json.dumps(doc),
                              headers={**JSONLD, **auth(submitter)}, timeout=60)
@@ -271,16 +273,23 @@ def test_authentication_and_scope(kb_server, submission_json):
 
 def test_repeated_failures_are_rate_limited(kb_server):
     server = kb_server(CLUSTERKB_AUTH_FAILURES_PER_MINUTE="3")
-    curator, _ = server.token("curator")
-    codes = [requests.get(f"{server.url}/submissions", headers=auth(f"abc.{n}"),
+    curator, curator_id = server.token("curator")
+    codes = [requests.get(f"{server.url}/submissions", headers=auth(f"{curator_id}.{n}"),
                           timeout=30).status_code for n in range(3)]
     assert codes == [401, 401, 401]
-    limited = requests.get(f"{server.url}/submissions", headers=auth("abc.x"), timeout=30)
+    limited = requests.get(f"{server.url}/submissions", headers=auth(f"{curator_id}.x"),
+                           timeout=30)
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) >= 1
-    # Locked out: even a good token waits until the window moves on.
+    # Locked out: even the right secret of that token waits until the window moves on ...
     assert requests.get(f"{server.url}/submissions", headers=auth(curator),
                         timeout=30).status_code == 429
+    # ... while made-up tokens lock out only themselves, never another user's token.
+    other, _ = server.token("curator")
+    for n in range(4):
+        requests.get(f"{server.url}/submissions", headers=auth(f"abc.{n}"), timeout=30)
+    assert requests.get(f"{server.url}/submissions", headers=auth(other),
+                        timeout=30).status_code == 200
 
 
 def test_tokens_and_submissions_survive_a_restart(kb_server, submission_json):

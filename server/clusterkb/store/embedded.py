@@ -28,11 +28,12 @@ of graphs gets slower with every graph in the list (70x on the benchmark's
 member-composition query with 70 graphs, worse with thousands). So a
 published generation keeps only published graphs in its main store and moves
 the bookkeeping graph and pending graphs into ``gen-.../private/``; public and
-trusted queries then run over the union. While a write is prepared, the
-private quads are merged back into the new main store (the writer sees one
-store, as before) and split out again when it is committed. A generation
-written before this layout (no ``private/``) is still read correctly, through
-the explicit list of published graphs.
+trusted queries then run over the union. A write hard-links both stores of the
+current generation into the new one (RocksDB checkpoints) and writes each graph
+where it lives, so its cost does not grow with the pending and history graphs
+the private store holds. A generation written before this layout (no
+``private/``) is still read correctly, through the explicit list of published
+graphs, and its next write moves its bookkeeping into a private store.
 """
 
 from __future__ import annotations
@@ -208,13 +209,19 @@ class _Graphs:
 
 
 class StoreWriter:
-    """Changes to a generation that is not published yet (see ``EmbeddedStore.write``)."""
+    """Changes to a generation that is not published yet (see ``EmbeddedStore.write``).
 
-    def __init__(self, store: ox.Store, base_iri: str) -> None:
-        self._graphs = _Graphs(store, base_iri)
+    Published graphs go to the new generation's main store, pending graphs and the
+    bookkeeping graph to its private store, each written where it lives: nothing
+    of the other side is copied, so a write costs what it changes, however many
+    pending and history graphs the private store holds.
+    """
+
+    def __init__(self, store: ox.Store, base_iri: str, private: ox.Store) -> None:
+        self._main: ox.Store | None = store
+        self._private: ox.Store | None = private
+        self._graphs: _Graphs | None = _Graphs(store, base_iri, private=private)
         self._base_iri = base_iri
-        #: Hidden graphs set aside while a ``view()`` queries the union (see there).
-        self._parked: ox.Store | None = None
         self.published_changed = False
         #: The new generation's modification time, fixed when the write starts, so
         #: metadata computed from ``view()`` (the catalogue's dct:modified) states the
@@ -223,28 +230,36 @@ class StoreWriter:
 
     @property
     def ox(self) -> ox.Store:
-        """The engine store of the new generation, for bulk loading."""
-        self._unpark()
-        return self._graphs.ox
+        """The engine store of the new generation's published graphs, for bulk loading."""
+        assert self._main is not None, "the write has ended"
+        return self._main
+
+    @property
+    def private(self) -> ox.Store:
+        assert self._private is not None, "the write has ended"
+        return self._private
+
+    def _close(self) -> None:
+        """Drop the read-write openers (the generation's directories can then be used)."""
+        self._main = self._private = self._graphs = None
+        gc.collect()
 
     def graphs(self) -> list[str]:
         """Published graphs of the new generation as it stands."""
-        self._unpark()
+        assert self._graphs is not None
         return self._graphs.published()
 
     def pending(self) -> set[str]:
-        self._unpark()
-        return self._graphs.pending()
-
-    def _unpark(self) -> None:
-        if self._parked is not None:
-            parked, self._parked = self._parked, None
-            self.merge_private(parked)
+        assert self._graphs is not None
+        marked = {q.subject.value for q in self.ox.quads_for_pattern(
+            None, _STATUS, _PENDING, INTERNAL_GRAPH)}  # a generation of the older layout
+        return self._graphs.pending() | marked
 
     def graphs_from(self, origin: str) -> set[str]:
         """Graphs last written with ``origin`` (e.g. ``"build"``)."""
-        return {q.subject.value for q in self.ox.quads_for_pattern(
-            None, _ORIGIN, ox.Literal(origin), INTERNAL_GRAPH)}
+        return {q.subject.value for store in (self.private, self.ox)
+                for q in store.quads_for_pattern(None, _ORIGIN, ox.Literal(origin),
+                                                 INTERNAL_GRAPH)}
 
     def replace_graph(self, iri: str, data: Graph | Iterable, *, publish: bool = True,
                       origin: str | None = None, iri_map: IriMap | None = None) -> int:
@@ -254,18 +269,19 @@ class StoreWriter:
         """
         node = ox.NamedNode(iri)
         self.delete_graph(iri)
+        target = self.ox if publish else self.private
         count = 0
         quads = self._quads(node, data, iri_map)
         while chunk := list(islice(quads, _CHUNK)):
-            self.ox.extend(chunk)
+            target.extend(chunk)
             count += len(chunk)
-        self.ox.add_graph(node)
+        target.add_graph(node)
         if not publish:
-            self.ox.add(ox.Quad(node, _STATUS, _PENDING, INTERNAL_GRAPH))
+            self.private.add(ox.Quad(node, _STATUS, _PENDING, INTERNAL_GRAPH))
         else:
             self.published_changed = True
         if origin:
-            self.ox.add(ox.Quad(node, _ORIGIN, ox.Literal(origin), INTERNAL_GRAPH))
+            self.private.add(ox.Quad(node, _ORIGIN, ox.Literal(origin), INTERNAL_GRAPH))
         return count
 
     @staticmethod
@@ -282,8 +298,12 @@ class StoreWriter:
             yield ox.Quad(item.subject, item.predicate, item.object, node)
 
     def publish(self, iri: str) -> None:
-        """Make a pending graph part of the published data."""
-        self.ox.remove(ox.Quad(ox.NamedNode(iri), _STATUS, _PENDING, INTERNAL_GRAPH))
+        """Make a pending graph part of the published data (moved to the main store)."""
+        node = ox.NamedNode(iri)
+        if self.private.contains_named_graph(node):
+            _move_graph(self.private, self.ox, node)
+        for store in (self.private, self.ox):
+            store.remove(ox.Quad(node, _STATUS, _PENDING, INTERNAL_GRAPH))
         self.published_changed = True
 
     def delete_graph(self, iri: str) -> None:
@@ -292,8 +312,11 @@ class StoreWriter:
             if iri not in self.pending():
                 self.published_changed = True
             self.ox.remove_graph(node)
-        for quad in list(self.ox.quads_for_pattern(node, None, None, INTERNAL_GRAPH)):
-            self.ox.remove(quad)
+        if self.private.contains_named_graph(node):
+            self.private.remove_graph(node)
+        for store in (self.private, self.ox):
+            for quad in list(store.quads_for_pattern(node, None, None, INTERNAL_GRAPH)):
+                store.remove(quad)
 
     def mark_loaded(self, graphs: Iterable[str]) -> None:
         """Record that a bulk load wrote ``graphs`` (published unless pending by name)."""
@@ -301,39 +324,30 @@ class StoreWriter:
             self.ox.add_graph(ox.NamedNode(iri))
         self.published_changed = True
 
-    def merge_private(self, private: ox.Store) -> None:
-        """Bring the previous generation's private graphs back into the store being written."""
-        for name in private.named_graphs():
-            self.ox.add_graph(name)
-        quads = iter(private)
-        while chunk := list(islice(quads, _CHUNK)):
-            self.ox.extend(chunk)
+    def split_private(self) -> None:
+        """Move bookkeeping and pending graphs that are in the main store to the private one.
 
-    def split_private(self, private: ox.Store) -> None:
-        """Move the bookkeeping and pending graphs out of the main store into ``private``."""
+        Nothing to move in the usual case; a bulk load of a pending-by-name graph
+        and a generation of the older single-store layout are the exceptions.
+        """
         hidden = [ox.NamedNode(g) for g in sorted(self.pending())] + [INTERNAL_GRAPH]
         for node in hidden:
-            if not self.ox.contains_named_graph(node):
-                continue
-            private.add_graph(node)
-            quads = self.ox.quads_for_pattern(None, None, None, node)
-            while chunk := list(islice(quads, _CHUNK)):
-                private.extend(chunk)
-            self.ox.remove_graph(node)
+            if self.ox.contains_named_graph(node):
+                _move_graph(self.ox, self.private, node)
 
     def view(self) -> SnapshotStore:
-        """A read-only ``Store`` over the generation being written (e.g. for the catalogue).
-
-        So that its queries can use the fast union (see the module docstring), the
-        bookkeeping and pending graphs are set aside in memory until the next change
-        made through this writer, which brings them back first.
-        """
-        self._unpark()
-        parked = ox.Store()
-        self.split_private(parked)
-        self._parked = parked
-        return SnapshotStore(_Graphs(self._graphs.ox, self._base_iri, private=parked),
+        """A read-only ``Store`` over the generation being written (e.g. for the catalogue)."""
+        self.split_private()
+        return SnapshotStore(_Graphs(self.ox, self._base_iri, private=self.private),
                              modified=self.started)
+
+
+def _move_graph(source: ox.Store, target: ox.Store, node: ox.NamedNode) -> None:
+    target.add_graph(node)
+    quads = source.quads_for_pattern(None, None, None, node)
+    while chunk := list(islice(quads, _CHUNK)):
+        target.extend(chunk)
+    source.remove_graph(node)
 
 
 class SnapshotStore(Store):
@@ -540,31 +554,30 @@ class EmbeddedStore(Store):
                 self._prune(current)
                 number = _gen_number(current) + 1 if current else 1
                 new_dir = self.path / f"{GEN_PREFIX}{number:06d}-{secrets.token_hex(4)}"
+                private_dir = new_dir / PRIVATE_DIR
                 if current:
+                    # Hard-link copies (RocksDB checkpoints): nothing is rewritten.
                     source = ox.Store.read_only(str(self.path / current))
                     source.backup(str(new_dir))
                     del source
-                engine = ox.Store(str(new_dir))
-                writer = StoreWriter(engine, self.config.base_iri)
-                del engine
+                    if (self.path / current / PRIVATE_DIR).is_dir():
+                        source = ox.Store.read_only(str(self.path / current / PRIVATE_DIR))
+                        source.backup(str(private_dir))
+                        del source
+                writer = StoreWriter(ox.Store(str(new_dir)), self.config.base_iri,
+                                     ox.Store(str(private_dir)))
                 try:
-                    if current and (self.path / current / PRIVATE_DIR).is_dir():
-                        writer.merge_private(
-                            ox.Store.read_only(str(self.path / current / PRIVATE_DIR)))
+                    writer.split_private()
                     yield writer
-                    private = ox.Store(str(new_dir / PRIVATE_DIR))
-                    writer.split_private(private)
-                    private.flush()
-                    del private
+                    writer.split_private()
+                    writer.private.flush()
                     writer.ox.flush()
                 except BaseException:
-                    writer._graphs = None  # type: ignore[assignment]
-                    gc.collect()
+                    writer._close()
                     shutil.rmtree(new_dir, ignore_errors=True)
                     raise
                 changed = writer.published_changed
-                writer._graphs = None  # type: ignore[assignment]  # closes the RW opener
-                gc.collect()
+                writer._close()
                 _fsync_tree(new_dir)
                 modified = (writer.started if changed or pointer is None
                             else datetime.fromisoformat(pointer["modified"]))

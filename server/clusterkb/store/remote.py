@@ -384,8 +384,8 @@ class RemoteStore(Store):
         """
         writer = RemoteWriter()
         yield writer
-        if writer.changes:
-            self.write_graphs(writer.changes)
+        if writer.changes or writer.deletes:
+            self.write_graphs(writer.changes, delete=writer.deletes)
 
     def put_graph(self, iri: str, data: Graph) -> None:
         """Replace one graph's data with a Graph Store Protocol PUT (registry untouched)."""
@@ -451,11 +451,16 @@ class RemoteWriter:
 
     def __init__(self) -> None:
         self.changes: dict[str, tuple[Graph | None, str, str | None]] = {}
+        self.deletes: list[str] = []
 
     def replace_graph(self, iri: str, data: Graph, *, publish: bool = True,
                       origin: str | None = None) -> int:
         self.changes[iri] = (data, "published" if publish else "pending", origin)
         return len(data)
+
+    def delete_graph(self, iri: str) -> None:
+        self.changes.pop(iri, None)
+        self.deletes.append(iri)
 
 
 # --- helpers --------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ for a body that may never end.
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
@@ -39,7 +40,6 @@ CONTENT_SECURITY_POLICY = (
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 REFERRER_POLICY = "strict-origin-when-cross-origin"
-_LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 #: Room for multipart boundaries and form fields around an upload (as in ``web.validate``).
 _FORM_OVERHEAD = 64 * 1024
 
@@ -62,9 +62,20 @@ def max_request_body(config: Config) -> int:
     return max(config.max_upload_bytes + _FORM_OVERHEAD, config.max_query_bytes) + 1
 
 
+def is_loopback(host: str) -> bool:
+    """Whether a ``Host`` value (``name``, ``name:port``, ``[v6]:port``) is this machine:
+    ``localhost`` (and ``*.localhost``) or any loopback address, IPv4 or IPv6."""
+    name = urlsplit(f"//{host}").hostname or ""
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def _is_local() -> bool:
-    host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
-    return host in _LOCAL_HOSTS
+    return is_loopback(request.host)
 
 
 def secure_headers(response: Response) -> Response:

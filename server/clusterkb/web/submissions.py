@@ -8,9 +8,13 @@ Who may do what (``Authorization: Bearer <token>``, see ``clusterkb.tokens``):
 
 A missing or wrong token is a 401 with ``WWW-Authenticate``. Failed token checks
 are counted per client address (``request.remote_addr``; proxy headers are not
-trusted) in a moving one-minute window with the ``limits`` library, in memory per
-process: past ``config.auth_failures_per_minute`` the client gets 429 with
-``Retry-After``, whatever token it sends, until the window moves on.
+trusted) and token id, in a moving one-minute window kept in the token database
+(``clusterkb.tokens.FailureLimiter``: atomic, shared by every web worker): past
+``config.auth_failures_per_minute`` that address gets 429 with ``Retry-After`` for
+that token id until the window moves on; other users' tokens are not affected.
+
+Browsers sign in once (``POST /submissions/session``, from one of our own pages):
+the cookie holds a server-side session id, never the token, and signing out ends it.
 
 The workflow itself (storage, atomic publication, provenance, recovery) is in
 ``clusterkb.submissions``; this module only speaks HTTP.
@@ -19,7 +23,8 @@ The workflow itself (storage, atomic publication, provenance, recovery) is in
 from __future__ import annotations
 
 import math
-import time
+import sqlite3
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -33,9 +38,6 @@ from flask import (
     request,
     url_for,
 )
-from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from rdflib import Dataset, Graph, URIRef
 from werkzeug.exceptions import HTTPException
 
@@ -46,13 +48,21 @@ from clusterkb.submissions import (
     Workflow,
     WorkflowError,
     cluster_graph,
-    scope_violations,
 )
-from clusterkb.tokens import CURATOR, SUBMITTER, Token, TokenStore, cluster_slug
+from clusterkb.tokens import (
+    CURATOR,
+    SUBMITTER,
+    FailureLimiter,
+    Token,
+    TokenStore,
+    cluster_slug,
+    limiter_key,
+)
 from clusterkb.validation import compact, validate_graph
 from clusterkb.web import negotiate
 from clusterkb.web.context import config
 from clusterkb.web.errors import json_http_error
+from clusterkb.web.security import is_loopback
 from clusterkb.web.validate import (
     FORM_OVERHEAD,
     FORM_TYPES,
@@ -72,15 +82,15 @@ def init_app(app: Flask) -> None:
     cfg = app.extensions["clusterkb.config"]
     workflow = Workflow(cfg, app.extensions["clusterkb.store"])
     app.extensions["clusterkb.workflow"] = workflow
-    app.extensions["clusterkb.tokens"] = TokenStore.for_config(cfg)
-    app.extensions["clusterkb.auth_limiter"] = (
-        MovingWindowRateLimiter(MemoryStorage()),
-        RateLimitItemPerMinute(max(1, cfg.auth_failures_per_minute)))
+    tokens = TokenStore.for_config(cfg)
+    app.extensions["clusterkb.tokens"] = tokens
+    app.extensions["clusterkb.auth_limiter"] = FailureLimiter(tokens,
+                                                              cfg.auth_failures_per_minute)
     try:
         fixed = workflow.reconcile()
-    except StoreError as error:
-        # A remote engine that is down must not keep the server from starting:
-        # it answers 502 meanwhile, and the next start reconciles.
+    except (StoreError, OSError, sqlite3.Error) as error:
+        # A remote engine that is down (or a var dir we cannot write) must not keep
+        # the server from starting: the next start reconciles.
         app.logger.warning("could not reconcile interrupted acceptances: %s", error)
         fixed = []
     if fixed:
@@ -110,54 +120,63 @@ def _challenge(error: str | None = None) -> dict[str, str]:
 
 
 def authenticate(*roles: str) -> Token:
-    """The token of the current request, if it has one of ``roles``; else 401/403/429."""
-    limiter, item = current_app.extensions["clusterkb.auth_limiter"]
-    client = request.remote_addr or "unknown"
-    if not limiter.test(item, "auth-failures", client):
-        reset, _ = limiter.get_window_stats(item, "auth-failures", client)
-        wait = max(1, math.ceil(reset - time.time()))
-        raise AuthError(429, f"Too many failed authentication attempts from {client}; "
-                             f"retry in {wait} s.", {"Retry-After": str(wait)})
-    secret = _presented_secret()
-    if not secret:
-        limiter.hit(item, "auth-failures", client)
+    """The token of the current request, if it has one of ``roles``; else 401/403/429.
+
+    The attempt takes a slot of the failure limit before the token is checked and
+    gives it back when the token is right, so concurrent wrong attempts cannot
+    overrun the limit.
+    """
+    kind, secret = _presented_credential()
+    if not secret:  # nothing guessed, nothing to count
         raise AuthError(401, "This needs a token: send 'Authorization: Bearer <token>' "
                              "(a curator creates one with 'clusterkb token create').",
                         _challenge())
-    token = current_app.extensions["clusterkb.tokens"].authenticate(secret)
+    client = request.remote_addr or "unknown"
+    limiter: FailureLimiter = current_app.extensions["clusterkb.auth_limiter"]
+    reservation, wait = limiter.take(limiter_key(client, secret, session=kind == "session"))
+    if reservation is None:
+        seconds = math.ceil(wait)
+        raise AuthError(429, f"Too many failed authentication attempts from {client}; "
+                             f"retry in {seconds} s.", {"Retry-After": str(seconds)})
+    tokens: TokenStore = current_app.extensions["clusterkb.tokens"]
+    token = tokens.session_token(secret) if kind == "session" else tokens.authenticate(secret)
     if token is None:
-        limiter.hit(item, "auth-failures", client)
+        if kind == "session":
+            raise AuthError(401, "Your session has ended (signed out, expired or the token "
+                                 "was revoked); sign in again.", _challenge("invalid_token"))
         raise AuthError(401, "The token is unknown or revoked.", _challenge("invalid_token"))
+    limiter.give_back(reservation)
     if token.role not in roles:
         raise AuthError(403, f"A {token.role} token may not do this; it needs a "
                              f"{' or '.join(roles)} token.", _challenge("insufficient_scope"))
     return token
 
 
-#: The browser session of the HTML pages: HttpOnly, SameSite=Strict (Secure off localhost).
-SESSION_COOKIE = "clusterkb_token"
+#: The browser session of the HTML pages: HttpOnly, SameSite=Strict (Secure off loopback).
+SESSION_COOKIE = "clusterkb_session"
 
 
-def _presented_secret() -> str:
-    """The token the request presents: ``Authorization: Bearer``; for HTML forms (which
-    cannot set that header) a POSTed ``token`` field; else the session cookie.
+def _presented_credential() -> tuple[str, str]:
+    """What the request presents: ``("token", secret)`` from ``Authorization: Bearer`` or,
+    for HTML forms (which cannot set that header), a POSTed ``token`` field; else
+    ``("session", id)`` from the session cookie; ``("token", "")`` for nothing.
 
-    Cookie-borne tokens on a POST must come from one of our own pages (``Origin``, else
-    ``Referer``, names this host), on top of SameSite=Strict: no cross-site form can
-    act with a curator's cookie.
+    Cookie-borne sessions on a POST must come from one of our own pages (``Origin``,
+    else ``Referer``, names this host), on top of SameSite=Strict: no cross-site form
+    can act with a curator's session.
     """
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and secret.strip():
-        return secret.strip()
+        return "token", secret.strip()
     if request.method == "POST" and request.mimetype in FORM_TYPES:
         _bound_form()
         field = request.form.get("token", "").strip()
         if field:
-            return field
+            return "token", field
     cookie = request.cookies.get(SESSION_COOKIE, "").strip()
     if cookie and request.method == "POST" and not same_origin():
         raise AuthError(403, "A form from another site may not act with your session.", {})
-    return cookie
+    return ("session", cookie) if cookie else ("token", "")
 
 
 def _bound_form() -> None:
@@ -169,12 +188,22 @@ def _bound_form() -> None:
 
 def same_origin() -> bool:
     """Whether the request came from a page of this server (``Origin`` or ``Referer``)."""
-    from urllib.parse import urlsplit
-
     source = request.headers.get("Origin") or request.headers.get("Referer") or ""
     parts = urlsplit(source)
     return bool(parts.netloc) and parts.netloc == request.host \
         and parts.scheme == request.scheme
+
+
+def not_cross_site() -> bool:
+    """No ``Origin``/``Referer`` naming another site (or ``null``): what a sign-in needs.
+
+    A browser form posted from another site always says where it comes from
+    (``Origin``, ``null`` when hidden); a request with neither header is not a
+    browser's cross-site form (curl, a script holding the token already).
+    """
+    if not (request.headers.get("Origin") or request.headers.get("Referer")):
+        return True
+    return same_origin()
 
 
 @bp.errorhandler(AuthError)
@@ -234,35 +263,51 @@ def _sub_json(sub: Submission) -> dict:
 def submit():
     token = authenticate(SUBMITTER)
     assert token.cluster is not None
+    flow = workflow()
+    flow.check_quota(token, request.content_length or 0)
     try:
-        dataset = parse_upload(read_upload())
+        upload = read_upload()
     except UploadError as error:
         return error_response(error, template="submission.html", sub=None)
-    graph = merged(dataset)
-    others = scope_violations(graph, token.cluster, config().base_iri,
-                              workflow().known_clusters())
-    if others:
+    flow.record_upload(token, len(upload.data))
+    flow.check_quota(token, 0)
+    try:
+        dataset = parse_upload(upload)
+    except UploadError as error:
+        return error_response(error, template="submission.html", sub=None)
+    default = dataset.default_graph.identifier
+    names = [str(g.identifier) for g in dataset.graphs() if g.identifier != default and len(g)]
+    prepared = flow.prepare(merged(dataset), token.cluster, names)
+    if prepared.refusals:
+        refused = [r.to_json() for r in prepared.refusals]
+        others = sorted({r.cluster for r in prepared.refusals if r.cluster})
+        listed = "; ".join(f"<{r.subject}>: {r.reason}" for r in prepared.refusals[:20])
         response = jsonify(
-            error=f"This token may only submit data about {token.cluster}; the submission "
-                  f"also makes statements about: {', '.join(others)}. Remove them.",
-            status=403, cluster=token.cluster, other_clusters=others)
+            error=f"This token may only submit data about {token.cluster} and what it owns; "
+                  f"the submission also adds or changes statements it may not make: {listed}. "
+                  "Remove them (statements your published graph already holds may stay).",
+            status=403, cluster=token.cluster, refused=refused, other_clusters=others,
+            notes=prepared.notes)
         response.status_code = 403
         return response
+    graph = prepared.graph
     report = validate_graph(graph, config())
     missing = (URIRef(token.cluster), None, None) not in graph
     if not report.conforms or missing:
         extra = {"error": "The submission does not conform to the shapes; nothing was stored. "
                           "Fix the violations listed in 'report' and submit again.",
-                 "status": 422}
+                 "status": 422, "notes": prepared.notes}
         if missing:
             extra["error"] = (f"The submission says nothing about {token.cluster}, the cluster "
                               "this token is for; nothing was stored.")
-        return report_response(report, 422, extra=extra, template="submission.html", sub=None)
-    sub = workflow().submit(graph, token, report.to_json())
+        return report_response(report, 422, extra=extra, template="submission.html", sub=None,
+                               notes=prepared.notes)
+    sub = flow.submit(graph, token, {**report.to_json(), "notes": prepared.notes})
     location = url_for("submissions.show", submission_id=sub.id)
     if _wants_html():
         response = Response(render_template("submission.html", sub=sub, report=report,
-                                            groups=report.by_focus(), compact=compact), 201)
+                                            groups=report.by_focus(), compact=compact,
+                                            notes=prepared.notes), 201)
     else:
         response = jsonify(_sub_json(sub))
         response.status_code = 201
@@ -274,13 +319,18 @@ def submit():
 
 @bp.post("/submissions/session")
 def start_session():
-    """Sign a browser in: the form's ``token`` becomes an HttpOnly, SameSite=Strict cookie."""
+    """Sign a browser in: the form's ``token`` starts a server-side session whose id
+    becomes an HttpOnly, SameSite=Strict cookie (Secure unless the host is loopback)."""
+    if not not_cross_site():
+        raise AuthError(403, "A form from another site may not sign you in.", {})
     token = authenticate(SUBMITTER, CURATOR)
+    max_age = config().session_max_age
+    session_id = current_app.extensions["clusterkb.tokens"].start_session(token, max_age)
     response = redirect(url_for("submissions.listing", status="pending"
                                 if token.role == CURATOR else None), 303)
-    local = request.host.split(":")[0] in ("127.0.0.1", "localhost", "[::1]")
-    response.set_cookie(SESSION_COOKIE, request.form.get("token", "").strip(), httponly=True,
-                        samesite="Strict", secure=not local, path="/submissions")
+    response.set_cookie(SESSION_COOKIE, session_id, max_age=max_age, httponly=True,
+                        samesite="Strict", secure=not is_loopback(request.host),
+                        path="/submissions")
     return response
 
 
@@ -288,6 +338,9 @@ def start_session():
 def end_session():
     if not same_origin():
         abort(403, description="A form from another site may not sign you out.")
+    session_id = request.cookies.get(SESSION_COOKIE, "").strip()
+    if session_id:
+        current_app.extensions["clusterkb.tokens"].end_session(session_id)
     response = redirect(url_for("submissions.listing"), 303)
     response.delete_cookie(SESSION_COOKIE, path="/submissions")
     return response
