@@ -49,7 +49,7 @@ from clusterkb.submissions import (
     scope_violations,
 )
 from clusterkb.tokens import CURATOR, SUBMITTER, Token, TokenStore, cluster_slug
-from clusterkb.validation import compact, validate_graph
+from clusterkb.validation import compact
 from clusterkb.web import negotiate
 from clusterkb.web.context import config
 from clusterkb.web.errors import json_http_error
@@ -62,6 +62,7 @@ from clusterkb.web.validate import (
     parse_upload,
     read_upload,
     report_response,
+    validate_upload,
 )
 
 bp = Blueprint("submissions", __name__)
@@ -235,7 +236,8 @@ def submit():
     token = authenticate(SUBMITTER)
     assert token.cluster is not None
     try:
-        dataset = parse_upload(read_upload())
+        upload = read_upload()
+        dataset = parse_upload(upload)
     except UploadError as error:
         return error_response(error, template="submission.html", sub=None)
     graph = merged(dataset)
@@ -248,7 +250,10 @@ def submit():
             status=403, cluster=token.cluster, other_clusters=others)
         response.status_code = 403
         return response
-    report = validate_graph(graph, config())
+    try:
+        report = validate_upload(upload, dataset)  # as /validate does: same verdict
+    except UploadError as error:
+        return error_response(error, template="submission.html", sub=None)
     missing = (URIRef(token.cluster), None, None) not in graph
     if not report.conforms or missing:
         extra = {"error": "The submission does not conform to the shapes; nothing was stored. "
