@@ -294,7 +294,7 @@ def rebased(graph: Graph, base_iri: str) -> Graph:
     moved = tuple(DEFAULT_BASE_IRI + part for part in _REBASED_PARTS)
 
     def move(term: Node) -> Node:
-        if isinstance(term, URIRef) and term.startswith(moved):
+        if isinstance(term, URIRef) and str(term).startswith(moved):  # URIRef: no tuples
             return URIRef(base_iri + term[len(DEFAULT_BASE_IRI):])
         if isinstance(term, Literal) and term.datatype is not None:
             return Literal(term, datatype=move(term.datatype))
