@@ -124,7 +124,7 @@ def warm(config: Config) -> None:
 def explain(report: ValidationReport, fmt: str, source: bytes | None,
             config: Config) -> ValidationReport:
     """``report`` with fields, positions, allowed values and messages for the upload's syntax."""
-    if not report.results:
+    if not report.results and not report.criteria:
         return report
     context = get_context(config)
     has_context = (config.ontology_dir / "context.jsonld").is_file()
@@ -134,8 +134,8 @@ def explain(report: ValidationReport, fmt: str, source: bytes | None,
         located = _JsonLocator.of(source, terms)
     labels = {iri: label for concepts in context.concepts.values() for iri, label in concepts}
     schemes: dict[str, tuple[str | None, list[str] | None]] = {}
-    results = []
-    for result in report.results:
+
+    def explained(result: ValidationResult) -> ValidationResult:
         details: dict = {}
         if result.shape is not None:
             if result.shape not in schemes:
@@ -152,8 +152,10 @@ def explain(report: ValidationReport, fmt: str, source: bytes | None,
         if located is not None and terms is not None:
             details.update(located.find(result))
             details["message"] = json_message(result.message, result.path, terms)
-        results.append(result.explained(**details) if details else result)
-    return ValidationReport(results, report.graph)
+        return result.explained(**details) if details else result
+
+    return ValidationReport([explained(r) for r in report.results], report.graph,
+                            [explained(r) for r in report.criteria])
 
 
 def _allowed_by(shapes: Graph, shape: URIRef) -> tuple[str | None, list[str] | None]:

@@ -12,8 +12,10 @@ named graph) by both, never flattened by one of them (issue #14.7).
 * Validation runs in ``validation_pool`` workers with ``validation_timeout``
   per upload (issue #13.2); the parsed quads travel as N-Quads, blank-node
   labels kept, so the report's ``_:x`` names are the caller's.
-* The worker also rewrites the report for people (``explain``), since it holds
-  the shapes and vocabularies already: JSON keys, positions, allowed values.
+* The worker also runs the second check (``validation.check_criteria``: the
+  ECCP's profile criteria, warnings in a section of their own) and rewrites the
+  report for people (``explain``), since it holds the shapes and vocabularies
+  already: JSON keys, positions, allowed values.
 
 Nothing here knows HTTP: refusals are ``UploadRefused`` with the status the web
 layer answers.
@@ -32,7 +34,7 @@ from clusterkb.config import Config
 from clusterkb.jsonld_context import upload_contexts
 from clusterkb.rdfio import RDFParseError, RDFTooLarge, parse_dataset, parse_quads, to_dataset
 from clusterkb.store.terms import to_ox
-from clusterkb.validation import ValidationReport
+from clusterkb.validation import ValidationReport, merged_graph
 from clusterkb.validation_pool import ValidationBusy, ValidationPool, ValidationUnavailable
 
 
@@ -65,15 +67,7 @@ class CheckedUpload:
 
     @property
     def graph(self) -> Graph:
-        return merged(self.dataset)
-
-
-def merged(dataset: Dataset) -> Graph:
-    """All the triples of a dataset in one graph (named graphs of quad formats merged)."""
-    graph = Graph()
-    for part in dataset.graphs():
-        graph += part
-    return graph
+        return merged_graph(self.dataset)
 
 
 # --- what was pasted ---------------------------------------------------------------------------
@@ -161,4 +155,5 @@ def run_job(job: dict, config: Config) -> ValidationReport:
     dataset = (to_dataset(parse_quads(job["nquads"], "nq", rename_blank_nodes=False))
                if job["nquads"] else Dataset())
     report = validation.validate_parsed(dataset, config)
+    report.criteria = validation.check_criteria(dataset, config)
     return explain.explain(report, job["fmt"], job.get("source"), config)

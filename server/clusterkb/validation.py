@@ -82,6 +82,8 @@ USES_UNDEFINED_TERM = CKBSH.UsesUndefinedTerm
 CKB_NAMESPACE = "https://w3id.org/clusterkb/ontology#"
 
 SEVERITIES = ("Violation", "Warning", "Info")
+#: Shapes of the second check (``check_criteria``), in this folder of the shapes folder.
+CRITERIA_DIR = "criteria"
 #: Parts of the default base IRI that move with a configured base IRI, as in the
 #: JSON-LD context (``jsonld_context``): instances, concepts and graphs. The
 #: ontology and shapes namespaces are permanent and never move.
@@ -157,6 +159,9 @@ class ValidationReport:
 
     results: list[ValidationResult]
     graph: Graph = field(repr=False)
+    #: The second check (``check_criteria``): warnings apart from the results, never
+    #: counted in ``counts`` or ``conforms``.
+    criteria: list[ValidationResult] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -177,7 +182,8 @@ class ValidationReport:
 
     def to_json(self) -> dict:
         return {"conforms": self.conforms, "counts": self.counts,
-                "results": [r.to_dict() for r in self.results]}
+                "results": [r.to_dict() for r in self.results],
+                "criteria": [r.to_dict() for r in self.criteria]}
 
     def to_turtle(self) -> str:
         return self.graph.serialize(format="turtle")
@@ -188,39 +194,54 @@ class ValidationReport:
     def to_wire(self) -> dict:
         """A picklable form (results and the report graph as N-Triples) for worker processes."""
         return {"results": [r.to_dict() for r in self.results],
+                "criteria": [r.to_dict() for r in self.criteria],
                 "graph": self.graph.serialize(format="nt", encoding="utf-8")}
 
     @classmethod
     def from_wire(cls, wire: dict) -> ValidationReport:
         graph = parse_graph(wire["graph"], "nt") if wire["graph"].strip() else Graph()
-        return cls([ValidationResult.from_dict(r) for r in wire["results"]], graph)
+        return cls([ValidationResult.from_dict(r) for r in wire["results"]], graph,
+                   [ValidationResult.from_dict(r) for r in wire.get("criteria", [])])
 
     def text(self) -> str:
         counts = self.counts
         verdict = "conforms" if self.conforms else "does NOT conform"
         lines = [f"Validation: {verdict} ({counts['Violation']} violation(s), "
                  f"{counts['Warning']} warning(s), {counts['Info']} info(s))"]
-        for focus, results in self.by_focus().items():
-            shown = compact(focus) if not focus.startswith("_:") else focus
-            label = results[0].focus_label
-            lines.append("")
-            lines.append(f"{shown}" + (f"  \"{label}\"" if label else ""))
-            for r in results:
-                where = f"path {_short_path(r.path)}" if r.path else "the node itself"
-                if r.field:
-                    where = f"field \"{r.field}\""
-                value = f", value {_short_value(r.value)}" if r.value is not None else ""
-                if r.written is not None:
-                    value = f", written {r.written}"
-                if r.line is not None:
-                    value += f" (line {r.line}, column {r.column})"
-                lines.append(f"  [{r.severity}] {where}{value}")
-                lines.append(f"      {r.message}")
-                if r.allowed:
-                    lines.append("      allowed: " + ", ".join(
-                        f"{a['value']} ({a['label']})" if a.get("label") else a["value"]
-                        for a in r.allowed))
+        lines += _text_groups(self.by_focus())
+        if self.criteria:
+            lines += ["", f"ECCP profile criteria ({len(self.criteria)} not met; advice, "
+                          "not a reason to refuse):"]
+            groups: dict[str, list[ValidationResult]] = {}
+            for result in self.criteria:
+                groups.setdefault(result.focus, []).append(result)
+            lines += _text_groups(groups)
         return "\n".join(lines) + "\n"
+
+
+def _text_groups(groups: dict[str, list[ValidationResult]]) -> list[str]:
+    lines: list[str] = []
+    for focus, results in groups.items():
+        shown = compact(focus) if not focus.startswith("_:") else focus
+        label = results[0].focus_label
+        lines.append("")
+        lines.append(f"{shown}" + (f"  \"{label}\"" if label else ""))
+        for r in results:
+            where = f"path {_short_path(r.path)}" if r.path else "the node itself"
+            if r.field:
+                where = f"field \"{r.field}\""
+            value = f", value {_short_value(r.value)}" if r.value is not None else ""
+            if r.written is not None:
+                value = f", written {r.written}"
+            if r.line is not None:
+                value += f" (line {r.line}, column {r.column})"
+            lines.append(f"  [{r.severity}] {where}{value}")
+            lines.append(f"      {r.message}")
+            if r.allowed:
+                lines.append("      allowed: " + ", ".join(
+                    f"{a['value']} ({a['label']})" if a.get("label") else a["value"]
+                    for a in r.allowed))
+    return lines
 
 
 def _short_path(path: str) -> str:
@@ -419,7 +440,33 @@ def validate_kb(config: Config) -> ValidationReport:
 
 
 def _validate(data: Graph, config: Config, markers: Graph | None = None) -> ValidationReport:
-    context = get_context(config)
+    return _run(get_context(config), data, markers)
+
+
+def check_criteria(dataset: Dataset, config: Config) -> list[ValidationResult]:
+    """The second check: the shapes of ``shapes/criteria/`` (the ECCP's profile criteria).
+
+    Their results are advice for a profile, never a reason to refuse it: they are
+    reported apart (``ValidationReport.criteria``), as warnings whatever their
+    shapes say, and do not count in ``conforms``. Empty without that folder.
+    """
+    folder = Path(config.shapes_dir) / CRITERIA_DIR
+    if not any(folder.glob("*.ttl")):
+        return []
+    context = _context(folder.resolve(), Path(config.ontology_dir).resolve(), config.base_iri)
+    results = _run(context, merged_graph(dataset)).results
+    return [replace(r, severity="Warning") if r.severity == "Violation" else r for r in results]
+
+
+def merged_graph(dataset: Dataset) -> Graph:
+    """All the triples of a dataset in one graph."""
+    graph = Graph()
+    for part in dataset.graphs():
+        graph += part
+    return graph
+
+
+def _run(context: _Context, data: Graph, markers: Graph | None = None) -> ValidationReport:
     combined = Graph()
     combined += context.extra
     combined += data

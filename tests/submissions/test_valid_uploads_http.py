@@ -203,8 +203,25 @@ def test_the_profile_template_validates_once_its_placeholders_are_filled(server)
             "REPLACE-country-code": "LTU", "REPLACE-organisation-type": "association-ngo",
             "REPLACE-mission": "Connecting the biotech companies of the Baltic states.",
             "REPLACE-website": "https://example.org/", "REPLACE-number-of-members": "42",
-            "REPLACE-date-of-the-count": "2024-01-01"}.items():
+            "REPLACE-date-of-the-count": "2024-01-01", "REPLACE-member-type": "sme",
+            "REPLACE-another-member-type": "university",
+            "REPLACE-managing-organisation": "baltic-biotech-association"}.items():
         filled = filled.replace(placeholder, value)
     assert "REPLACE" not in filled  # every placeholder of the template was named above
     report = validate(url, filled.encode(), "application/ld+json").json()
     assert report["conforms"] is True, report["results"]
+    assert report["criteria"] == []  # and it meets the ECCP's profile criteria
+
+
+def test_the_eccp_criteria_are_a_section_of_warnings_that_never_block(server):
+    body = validate(server, CHEAP_UPLOAD.replace(
+        b" <http://www.w3.org/2000/01/rdf-schema#label>",
+        b" a <https://w3id.org/clusterkb/ontology#ClusterOrganisation> ;"
+        b" <http://www.w3.org/2000/01/rdf-schema#label>")).json()
+    eccp = "https://w3id.org/clusterkb/shapes/eccp#"
+    assert {c["shape"] for c in body["criteria"]} == {
+        f"{eccp}CommittedMembers", f"{eccp}MemberTypes", f"{eccp}ManagementTeam",
+        f"{eccp}Website"}
+    assert all(c["severity"] == "Warning" for c in body["criteria"])
+    assert not any(r["shape"].startswith(eccp) for r in body["results"])
+    assert sum(body["counts"].values()) == len(body["results"])  # criteria are not counted

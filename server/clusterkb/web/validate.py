@@ -41,8 +41,9 @@ from clusterkb.rdfio import (
     media_type_of,
     read_limited,
 )
-from clusterkb.uploads import CheckedUpload, Upload, UploadRefused, merged
+from clusterkb.uploads import CheckedUpload, Upload, UploadRefused
 from clusterkb.validation import ValidationReport, compact
+from clusterkb.validation import merged_graph as merged
 from clusterkb.validation_pool import ValidationPool
 from clusterkb.web.context import config
 from clusterkb.web.errors import json_http_error
