@@ -42,8 +42,10 @@ Why this module exists rather than calls to ``pyshacl.validate`` everywhere:
                   "field": str|None,        # the property as the upload names it (JSON key)
                   "written": str|None,      # the value as written in the upload
                   "line": int|None, "column": int|None,  # where, 1-based
-                  "allowed": [{"value": str, "label": str}]|None,  # a concept list's values
-                  "scheme": str|None}]}     # IRI (and page) of that concept scheme
+                  "allowed": [{"value": str, "iri": str, "label": str}]|None,  # a list's values
+                  "scheme": str|None}],     # IRI (and page) of that concept scheme
+     "criteria": [...]}                     # the second check (``check_criteria``), results
+                                            # as above, all warnings, not in counts/conforms
 """
 
 from __future__ import annotations
