@@ -328,11 +328,11 @@ def validate_command(files: tuple[str, ...], output_format: str,
     from rdflib import Dataset
 
     from clusterkb import validation
+    from clusterkb.jsonld_context import upload_contexts
     from clusterkb.rdfio import (
         RDFParseError,
         format_for_path,
         format_name,
-        local_contexts,
         parse_dataset,
         read_limited,
     )
@@ -358,7 +358,7 @@ def validate_command(files: tuple[str, ...], output_format: str,
                             data = read_limited(stream, config.max_upload_bytes)
                     parsed = parse_dataset(data, fmt, base_iri=config.base_iri,
                                            max_bytes=config.max_upload_bytes,
-                                           contexts=local_contexts(config))
+                                           contexts=upload_contexts(config))
                 except RDFParseError as error:
                     _fail(f"{where}: {error}", EXIT_USAGE)
                 except OSError as error:

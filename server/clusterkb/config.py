@@ -63,6 +63,10 @@ class Config:
     max_upload_bytes: int = 5 * 1024 * 1024
     # triples per upload: bounds the memory and time of validating it (profiles have ~500)
     max_upload_triples: int = 5_000
+    # validation of uploads (validation_pool.py): seconds per upload before its worker
+    # process is killed (503), and how many worker processes validate at once
+    validation_timeout: float = 20.0
+    validation_workers: int = 2
     # submissions: failed token checks allowed per client (IP) per minute before 429
     auth_failures_per_minute: int = 10
     # submissions: per-token quotas, and how long a browser sign-in lasts (seconds)
@@ -116,9 +120,9 @@ def _coerce(name: str, raw: str) -> object:
                 "catalog_page_size", "max_query_bytes", "max_upload_triples",
                 "auth_failures_per_minute", "workers", "max_pending_per_token",
                 "max_upload_bytes_per_token_day", "session_max_age",
-                "result_cache_bytes"}:
+                "result_cache_bytes", "validation_workers"}:
         return int(raw)
-    if name == "query_timeout":
+    if name in {"query_timeout", "validation_timeout"}:
         return float(raw)
     if name == "service_allowlist":
         return tuple(s for s in raw.split() if s)
