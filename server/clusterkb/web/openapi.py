@@ -186,7 +186,8 @@ def document(server_url: str) -> dict:
                     {"name": "format", "in": "query", "schema": {"enum": ["json", "html"]}}],
                 "responses": {"200": {"description": "Matches.", "content": {
                     "application/json": {"schema": _ref("SearchResults")}, **_HTML}},
-                    "400": {"description": "A bad parameter.", "content": _HTML}}}},
+                    "400": {"description": "A bad parameter.", "content": {
+                        "application/json": {"schema": _ref("Error")}, **_HTML}}}}},
             "/validate": {"post": {
                 "operationId": "validate", "summary": "Validate RDF against the shapes",
                 "description": "Nothing is stored. The report is negotiated by `Accept` (or "
