@@ -41,6 +41,7 @@ from clusterkb.namespaces import SD
 from clusterkb.store.base import EngineError, QuerySyntaxError, QueryTimeout, StoreError
 from clusterkb.web import caching
 from clusterkb.web.context import config, store
+from clusterkb.web.urls import public_url
 
 bp = Blueprint("sparql", __name__)
 
@@ -300,7 +301,7 @@ def _describe(formats: list[str]) -> Response:
     if media_type == sparql.HTML:
         response = Response(_query_page())
     else:
-        graph = service_description(request.base_url, store().graphs())
+        graph = service_description(public_url("sparql"), store().graphs())
         body = graph.serialize(format=_RDFLIB_FORMATS[media_type], encoding="utf-8")
         response = Response(body, mimetype=media_type)
     response.headers["Vary"] = "Accept"
