@@ -7,6 +7,10 @@ breaks the rules. Those answers are built by waitress's ``ErrorTask``, so
 Flask's ``after_request`` hook never adds ``nosniff`` and the other headers.
 A subclass of that task adds ``security.BASE_HEADERS`` to each, and a channel
 class that uses it is set on every listening server waitress made.
+
+Proxy headers: waitress drops every ``X-Forwarded-*`` header by default. With
+``CLUSTERKB_TRUSTED_PROXIES`` > 0 it keeps them, and the app's ``ProxyFix``
+(the same under gunicorn) reads as many hops as are trusted.
 """
 
 from __future__ import annotations
@@ -39,7 +43,8 @@ def create_server(app: Callable, config: Config, **adjustments: object):
     server = waitress.create_server(
         app, host=config.host, port=config.port, threads=config.threads, ident="clusterkb",
         # waitress buffers a body before the app sees it: it must refuse oversized ones itself.
-        max_request_body_size=max_request_body(config), **adjustments)
+        max_request_body_size=max_request_body(config),
+        clear_untrusted_proxy_headers=config.trusted_proxies == 0, **adjustments)
     listeners = [server] if isinstance(server, BaseWSGIServer) else [
         d for d in server.map.values() if isinstance(d, BaseWSGIServer)]
     for listener in listeners:
