@@ -34,10 +34,14 @@ from clusterkb.web.context import config
 #: Names a development server is reached by; always allowed.
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _LEADING_SLASHES = re.compile(r"^/+")
+#: A Host header value: a DNS name or IPv4 address, or a bracketed IPv6 address; a port.
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?")
 
 
 def host_allowed(host: str, cfg: Config) -> bool:
     """Whether ``host`` (a ``Host`` header value, port optional) may appear in our URLs."""
+    if not _HOST.fullmatch(host):
+        return False  # user info, paths, spaces...: never part of a URL we write
     try:
         name = urlsplit(f"//{host}").hostname
     except ValueError:
