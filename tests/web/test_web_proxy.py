@@ -114,3 +114,18 @@ def test_a_client_cannot_forge_forwarded_headers_without_a_trusted_proxy(live_se
     # the same request as the server's own host is answered with that host
     plain = _turtle(f"{live_server}/catalog")
     assert f"{live_server}/sparql" in {str(o) for o in plain.objects(None, DCAT.endpointURL)}
+
+
+def test_gunicorn_workers_trust_no_forwarded_scheme_by_themselves(start_server, built_store):
+    """Under ``serve --workers 2`` gunicorn would apply X-Forwarded-Proto from 127.0.0.1
+    on its own; the app decides (no trusted proxy here), so the scheme stays http."""
+    url = start_server(CLUSTERKB_STORE_DIR=str(built_store.config.store_path),
+                       CLUSTERKB_WORKERS="2")
+    for _ in range(4):  # whichever worker answers
+        g = Graph().parse(data=requests.get(
+            f"{url}/catalog", timeout=TIMEOUT,
+            headers={"Accept": "text/turtle", "X-Forwarded-Proto": "https"}).text,
+            format="turtle")
+        assert {str(o) for o in g.objects(None, DCAT.endpointURL)} == {f"{url}/sparql"}
+    health = requests.get(f"{url}/healthz", timeout=TIMEOUT).json()
+    assert health["slow_slots"] >= 1 and health["slow_requests"] == 0
