@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import requests
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
+from tests.security.harness import make_tokens, private_store
 from tests.web import mqa
 from tests.web.conftest import BASE, fill
 
@@ -264,3 +266,69 @@ def test_public_url_setting_decides_every_generated_url(web_config, small_store)
     assert "<https://kb.example.org/data/sparql>" in sd
     with pytest.raises(ValueError, match="PUBLIC_URL"):
         create_app(replace(web_config, public_url="kb.example.org"), small_store)
+
+
+# --- after an accept, over HTTP (#19.7) ------------------------------------------------------
+
+SUBMISSION = Path(__file__).resolve().parents[1] / "fixtures" / "valid" / "submission.json"
+
+
+def _harvest(url: str, **headers: str) -> tuple[requests.Response, Graph]:
+    """Every page of the catalogue at ``url`` (the first page's response, the merged graph)."""
+    graph, page, first = Graph(), f"{url}/catalog", None
+    while page:
+        response = requests.get(page, headers={"Accept": "text/turtle", **headers}, timeout=60)
+        assert response.status_code == 200, (page, response.status_code)
+        first = first or response
+        part = Graph().parse(data=response.text, format="turtle")
+        graph += part
+        view = part.value(CATALOG, URIRef("http://www.w3.org/ns/hydra/core#view"))
+        nxt = part.value(view, URIRef("http://www.w3.org/ns/hydra/core#next"))
+        page = str(nxt) if nxt else None
+    return first, graph
+
+
+@needs_reference
+def test_catalogue_after_an_accept_passes_the_shapes_and_answers_conditional_harvests(
+        start_server, built_store, tmp_path_factory):
+    store_dir = private_store(tmp_path_factory, built_store)
+    submitter, _, curator = make_tokens(store_dir)
+    url = start_server(CLUSTERKB_STORE_DIR=str(store_dir), CLUSTERKB_CATALOG_PAGE_SIZE="2")
+    before, _ = _harvest(url)
+    since = datetime.now(UTC).replace(microsecond=0)  # an instant between build and accept
+
+    created = requests.post(f"{url}/submissions", data=SUBMISSION.read_bytes(), timeout=120,
+                            headers={"Content-Type": "application/ld+json",
+                                     "Authorization": f"Bearer {submitter}"})
+    assert created.status_code == 201, created.text
+    accepted = requests.post(f"{url}/submissions/{created.json()['id']}/accept", timeout=120,
+                             headers={"Authorization": f"Bearer {curator}"})
+    assert accepted.status_code == 200, accepted.text
+
+    # the harvester's old validators no longer match: the catalogue changed
+    changed = requests.get(f"{url}/catalog", timeout=60, headers={
+        "Accept": "text/turtle", "If-None-Match": before.headers["ETag"]})
+    assert changed.status_code == 200
+    first, catalogue = _harvest(url)
+    shapes = mqa.shapes_graph(REFERENCE)
+    assert mqa.violations(catalogue, shapes) == []
+
+    def answers(link: str) -> bool:
+        return requests.head(link.replace(BASE.rstrip("/"), url), timeout=60,
+                             allow_redirects=True).status_code < 400
+
+    assert mqa.score(catalogue, shapes, answers) >= 351  # Excellent (shared/reference/mqa.md)
+    # a conditional harvest of the unchanged catalogue: 304, by ETag and by date
+    for validator in ({"If-None-Match": first.headers["ETag"]},
+                      {"If-Modified-Since": first.headers["Last-Modified"]}):
+        again = requests.get(f"{url}/catalog", headers={"Accept": "text/turtle", **validator},
+                             timeout=60)
+        assert again.status_code == 304, validator
+    # an incremental harvest from the instant before the accept: the accepted cluster's
+    # dataset and the whole KB, not the clusters that did not change
+    query = {"modified_since": since.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    page = Graph().parse(data=requests.get(f"{url}/catalog", params=query, timeout=60,
+                                           headers={"Accept": "text/turtle"}).text,
+                         format="turtle")
+    assert set(page.objects(CATALOG, DCAT.dataset)) == {
+        URIRef(f"{BASE}catalog#dataset"), URIRef(f"{BASE}graph/clusters/rohealth")}
