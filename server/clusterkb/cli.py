@@ -54,6 +54,12 @@ def serve(host: str | None, port: int | None, store_dir: str | None,
                      endpoint=endpoint, update_endpoint=update_endpoint,
                      gsp_endpoint=gsp_endpoint, endpoint_user=endpoint_user,
                      endpoint_password_file=endpoint_password_file, workers=workers)
+    from clusterkb.web.urls import check_public_url
+
+    try:
+        check_public_url(config.public_url)
+    except ValueError as error:
+        _fail(str(error), EXIT_USAGE)
     if config.workers > 1:
         from clusterkb.multiworker import serve_workers
 

@@ -3,8 +3,12 @@ public-root rule of ``web.urls``."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from tests.web.conftest import BASE, fill
@@ -70,3 +74,14 @@ def test_allowed_host_is_used_and_others_are_not(web_config, small_store):
     assert b"<http://kb.example.org/sparql>" in ours.data
     other = client.get("/catalog", headers={"Accept": "text/turtle", "Host": "evil.example"})
     assert b"evil.example" not in other.data and f"<{BASE}sparql>".encode() in other.data
+
+
+def test_serve_refuses_a_public_url_that_is_not_absolute(tmp_path):
+    env = {**os.environ, "CLUSTERKB_PUBLIC_URL": "kb.example.org",
+           "CLUSTERKB_VAR_DIR": str(tmp_path / "var")}
+    result = subprocess.run([str(Path(sys.executable).parent / "clusterkb"), "serve"], env=env,
+                            capture_output=True, text=True, timeout=120,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 2, result.stderr
+    assert "CLUSTERKB_PUBLIC_URL must be an absolute http(s) URL" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -8,8 +8,6 @@ the app.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -42,11 +40,12 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
         sparql,
         storage,
         submissions,
+        urls,
         validate,
     )
 
     config = config or Config.from_env()
-    _check_public_url(config.public_url)
+    urls.check_public_url(config.public_url)
     if store is None:
         from clusterkb.store import open_store
 
@@ -82,13 +81,3 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
                                 x_host=n, x_port=n, x_prefix=n)
     return app
 
-
-def _check_public_url(url: str) -> None:
-    """``CLUSTERKB_PUBLIC_URL`` must be an absolute http(s) URL: refuse to start otherwise."""
-    if not url:
-        return
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
-            or parts.fragment:
-        raise ValueError(f"CLUSTERKB_PUBLIC_URL must be an absolute http(s) URL such as "
-                         f"https://kb.example.org/, got {url!r}")

@@ -38,6 +38,17 @@ _LEADING_SLASHES = re.compile(r"^/+")
 _HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?")
 
 
+def check_public_url(url: str) -> None:
+    """``CLUSTERKB_PUBLIC_URL`` must be empty or an absolute http(s) URL: else ValueError."""
+    if not url:
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
+            or parts.fragment:
+        raise ValueError(f"CLUSTERKB_PUBLIC_URL must be an absolute http(s) URL such as "
+                         f"https://kb.example.org/, got {url!r}")
+
+
 def host_allowed(host: str, cfg: Config) -> bool:
     """Whether ``host`` (a ``Host`` header value, port optional) may appear in our URLs."""
     if not _HOST.fullmatch(host):
