@@ -321,3 +321,43 @@ def test_slow_requests_are_capped_per_client_and_in_all(crowded_server):
         again = requests.post(f"{url}/sparql", data={"query": LIGHT}, headers=_as(client),
                               timeout=TIMEOUT)
         assert again.status_code == 200 and again.json()["boolean"] is True
+
+
+def test_a_burst_waits_briefly_for_a_slot_and_only_as_many_wait_as_the_reserve():
+    """The limiter itself around a WSGI app that holds its slot until released."""
+    from clusterkb.web.limits import RequestLimiter
+
+    release = threading.Event()
+
+    def app(environ, start_response):
+        release.wait(TIMEOUT)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"done"]
+
+    limiter = RequestLimiter(app, slots=1, per_client=5, max_waiting=1, wait=TIMEOUT)
+    statuses: list[str] = []
+
+    def call(client: str) -> None:
+        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/validate", "REMOTE_ADDR": client}
+        seen = []
+        body = limiter(environ, lambda status, headers, exc=None: seen.append(status))
+        b"".join(body)
+        if hasattr(body, "close"):  # a WSGI server closes what it was given
+            body.close()
+        statuses.append(seen[0])
+
+    first = threading.Thread(target=call, args=("10.0.0.1",))
+    first.start()
+    while limiter.running < 1:
+        time.sleep(0.01)
+    waiter = threading.Thread(target=call, args=("10.0.0.2",))
+    waiter.start()
+    while limiter._waiting < 1:
+        time.sleep(0.01)
+    call("10.0.0.3")  # the one waiting place is taken: refused at once
+    assert statuses == ["503 Service Unavailable"]
+    release.set()  # the first finishes; the waiter gets its slot and is served
+    first.join(TIMEOUT)
+    waiter.join(TIMEOUT)
+    assert sorted(statuses) == ["200 OK", "200 OK", "503 Service Unavailable"]
+    assert limiter.running == 0
