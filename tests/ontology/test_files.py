@@ -117,3 +117,23 @@ def test_no_undeclared_concept_is_used(path: Path, declared_concepts: set[URIRef
         f"{_rel(path)} uses concept IRIs not declared in ontology/vocabularies/: "
         + ", ".join(undeclared)
     )
+
+
+# --- modelling pitfalls (issue 18.3) ----------------------------------------------------------
+
+@pytest.mark.parametrize("check", [
+    checks.domain_range_problems, checks.borrowed_superproperty_problems,
+    checks.symmetry_problems, checks.inverse_problems,
+], ids=lambda c: c.__name__)
+def test_ontology_has_no_modelling_pitfall(check, ontology: Graph) -> None:
+    problems = check(ontology)
+    assert problems == [], "\n".join(problems)
+
+
+def test_kb_uses_properties_within_their_ranges(ontology: Graph) -> None:
+    data = Graph()
+    for path in checks.rdf_files(ROOT / "kb", VOCAB_DIR):
+        for triple in checks.all_triples(checks.load(path)):
+            data.add(triple)
+    problems = checks.range_use_problems(ontology, data)
+    assert problems == [], "\n".join(problems)
