@@ -342,3 +342,49 @@ def range_use_problems(ontology: Graph, data: Graph) -> list[str]:
                                 f"{', '.join(sorted(map(str, types)))}, not within the range "
                                 f"{', '.join(sorted(map(str, ranges)))}")
     return problems
+
+
+# --- labels in the languages of the sources (issue 18.4) -------------------------------------
+
+SOURCE_LANGUAGES = ("ro", "hu")
+PLACE_LANGUAGES = ("en", "ro", "hu")
+SCHEMA = "https://schema.org/"
+PLACE_TYPES = (URIRef(SCHEMA + "Place"), URIRef(SCHEMA + "City"),
+               URIRef(SCHEMA + "AdministrativeArea"))
+#: Romanian writes s and t with a comma below (ș, ț); the cedilla forms (ş, ţ) are a legacy
+#: encoding that breaks search and sorting.
+CEDILLA = {"ş": "ș", "ţ": "ț", "Ş": "Ș", "Ţ": "Ț"}
+
+
+def _languages(graph: Graph, node: Node, prop: URIRef) -> list[str | None]:
+    return [o.language for o in graph.objects(node, prop) if isinstance(o, Literal)]
+
+
+def concept_label_problems(vocabularies: Graph, data: Graph) -> list[str]:
+    """Concepts the data uses that lack one skos:prefLabel in each language of the sources."""
+    used = sorted({o for o in data.objects() if isinstance(o, URIRef)
+                   and (o, RDF.type, SKOS.Concept) in vocabularies})
+    problems = []
+    for concept in used:
+        languages = _languages(vocabularies, concept, SKOS.prefLabel)
+        for lang in SOURCE_LANGUAGES:
+            if languages.count(lang) != 1:
+                problems.append(f"{concept}: needs one skos:prefLabel in @{lang}, "
+                                f"has {languages.count(lang)}")
+    return problems
+
+
+def place_label_problems(data: Graph) -> list[str]:
+    """Places without an rdfs:label in English, Romanian and Hungarian."""
+    places = sorted({s for t in PLACE_TYPES for s in data.subjects(RDF.type, t)}, key=str)
+    return [f"{place}: has no rdfs:label in @{lang}" for place in places
+            for lang in PLACE_LANGUAGES if lang not in _languages(data, place, RDFS.label)]
+
+
+def romanian_spelling_problems(graph: Graph) -> list[str]:
+    """Romanian literals written with cedilla ş/ţ instead of comma-below ș/ț."""
+    return sorted(
+        f"{s}: {o!r} uses {ch} (write {CEDILLA[ch]})"
+        for s, _, o in graph if isinstance(o, Literal) and o.language == "ro"
+        for ch in CEDILLA if ch in str(o)
+    )

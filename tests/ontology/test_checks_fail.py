@@ -412,3 +412,49 @@ def test_object_outside_the_range_is_reported() -> None:
         f"http://example.org/a {CKB.featured} http://example.org/jane: http://example.org/jane "
         "is typed http://xmlns.com/foaf/0.1/Person, not within the range "
         "http://www.w3.org/ns/org#Organization"]
+
+
+# --- labels in the languages of the sources --------------------------------------------------
+
+LABELLED = """
+@prefix schema: <https://schema.org/> .
+lvl:gold a skos:Concept ; skos:prefLabel "Gold"@en , "Aur"@ro , "Arany"@hu .
+<https://w3id.org/clusterkb/id/place/cluj-napoca> a schema:City ;
+    rdfs:label "Cluj-Napoca"@en , "Cluj-Napoca"@ro , "Kolozsvár"@hu .
+"""
+USES_GOLD = "<http://example.org/a> ckb:awardLevel lvl:gold ."
+
+
+def test_labelled_concepts_and_places_pass() -> None:
+    g = graph(LABELLED)
+    assert checks.concept_label_problems(g, graph(USES_GOLD)) == []
+    assert checks.place_label_problems(g) == []
+    assert checks.romanian_spelling_problems(g) == []
+
+
+@pytest.mark.parametrize("lang", ["ro", "hu"])
+def test_used_concept_without_a_label_in_a_source_language_is_reported(lang: str) -> None:
+    g = graph(LABELLED)
+    g.remove((LVL.gold, SKOS.prefLabel, Literal({"ro": "Aur", "hu": "Arany"}[lang], lang=lang)))
+    assert checks.concept_label_problems(g, graph(USES_GOLD)) == [
+        f"{LVL.gold}: needs one skos:prefLabel in @{lang}, has 0"]
+
+
+def test_unused_concept_needs_no_translation() -> None:
+    g = graph(LABELLED.replace('"Aur"@ro , "Arany"@hu', '"Aur"@ro'))
+    assert checks.concept_label_problems(g, graph("<http://example.org/a> a ckb:Thing .")) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ro", "hu"])
+def test_place_without_a_label_in_a_language_is_reported(lang: str) -> None:
+    name = {"en": "Cluj-Napoca", "ro": "Cluj-Napoca", "hu": "Kolozsvár"}[lang]
+    g = graph(LABELLED)
+    place = URIRef("https://w3id.org/clusterkb/id/place/cluj-napoca")
+    g.remove((place, RDFS.label, Literal(name, lang=lang)))
+    assert checks.place_label_problems(g) == [f"{place}: has no rdfs:label in @{lang}"]
+
+
+def test_romanian_cedilla_is_reported() -> None:
+    g = graph('<http://example.org/b> rdfs:label "Bucureşti"@ro , "Bucureşti"@en .')
+    assert checks.romanian_spelling_problems(g) == [
+        "http://example.org/b: rdflib.term.Literal('Bucureşti', lang='ro') uses ş (write ș)"]

@@ -137,3 +137,30 @@ def test_kb_uses_properties_within_their_ranges(ontology: Graph) -> None:
             data.add(triple)
     problems = checks.range_use_problems(ontology, data)
     assert problems == [], "\n".join(problems)
+
+
+# --- labels in the languages of the sources (issue 18.4) -------------------------------------
+
+@pytest.fixture(scope="module")
+def kb_graph() -> Graph:
+    data = Graph()
+    for path in checks.rdf_files(ROOT / "kb"):
+        for triple in checks.all_triples(checks.load(path)):
+            data.add(triple)
+    return data
+
+
+def test_every_concept_the_kb_uses_has_romanian_and_hungarian_labels(
+        ontology_dir_graph: Graph, kb_graph: Graph) -> None:
+    problems = checks.concept_label_problems(ontology_dir_graph, kb_graph)
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_place_has_english_romanian_and_hungarian_labels(kb_graph: Graph) -> None:
+    assert len(checks.place_label_problems(kb_graph)) == 0
+    assert any(True for _ in kb_graph.subjects(RDF.type, checks.PLACE_TYPES[1]))  # not vacuous
+
+
+def test_romanian_is_spelled_with_comma_below(ontology_dir_graph: Graph, kb_graph: Graph) -> None:
+    problems = checks.romanian_spelling_problems(ontology_dir_graph + kb_graph)
+    assert problems == [], "\n".join(problems)
