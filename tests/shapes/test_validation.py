@@ -180,8 +180,8 @@ def test_project_documents_need_no_graph_provenance(repo_config):
     data = b"""
     @prefix org: <http://www.w3.org/ns/org#> .
     @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-    <https://w3id.org/clusterkb/graph/vocab/label-levels> { <urn:x:s> <urn:x:p> <urn:x:o> . }
-    <https://w3id.org/clusterkb/graph/ontology> { <urn:x:s> <urn:x:p> <urn:x:o> . }
+    <https://w3id.org/clusterkb/graph/vocab/label-levels> { <urn:x:s> rdfs:seeAlso <urn:x:o> . }
+    <https://w3id.org/clusterkb/graph/ontology> { <urn:x:s> rdfs:seeAlso <urn:x:o> . }
     <https://w3id.org/clusterkb/graph/clusters/z> {
         <https://w3id.org/clusterkb/id/organisation/z> a org:Organization ; rdfs:label "Z"@en .
     }"""
