@@ -54,6 +54,19 @@ def test_the_kb_conforms(repo_config):
     assert report.counts["Violation"] == 0, report.text()
 
 
+def test_the_kb_conforms_as_the_build_validates_it(repo_config):
+    """``clusterkb build`` validates one flattened graph (no named-graph markers): the graph
+    descriptions (``graph/...`` IRIs) must not count as untyped resources there."""
+    from clusterkb.build import sources
+
+    union = Graph()
+    for name, path in sources(repo_config):
+        if name != "shapes":
+            union.parse(path, format="turtle")
+    report = validate_graph(union, repo_config)
+    assert report.counts["Violation"] == 0, report.text()
+
+
 def test_kb_graphs_without_provenance_are_violations(tmp_path, repo_config):
     from dataclasses import replace
 
