@@ -334,7 +334,7 @@ def cluster_graph(index: int, clusters: int, seed: int, vocab: Vocabularies) -> 
         add(me, f"{CKB}hasMemberCount", iri(count))
         add(count, f"{RDF}type", iri(f"{CKB}MemberCount"))
         add(count, f"{RDFS}label", text(f"{name}: {value} members", "en"))
-        add(count, f"{CKB}memberCount", typed(value, "nonNegativeInteger"))
+        add(count, f"{CKB}memberCount", typed(value, "integer"))
         add(count, f"{CKB}referenceDate", typed("2024-01-01", "date"))
         if org_type:
             add(count, f"{CKB}countedType", iri(org_type))

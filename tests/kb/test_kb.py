@@ -29,11 +29,12 @@ SCHEMA_NAME = URIRef("https://schema.org/name")
 LEGAL_NAME = URIRef("http://www.w3.org/ns/legal#legalName")
 NAME_PROPERTIES = (RDFS.label, SKOS.prefLabel, LEGAL_NAME, SCHEMA_NAME, FOAF.name)
 
-#: The source documents: seed file name of each cluster file, and the date the source gives.
+#: The source documents: seed file name of each cluster file, and the date the source gives
+#: ("Posted on: 04.09.2017"; 001 carries no date; 004 only a copyright line, which is no date).
 SEEDS = {
     "health-romania": ("000_812a0d9a53d98e3b.txt", "2017-09-04"),
     "rohealth": ("001_562ba8df36cc725f.txt", None),
-    "hungarian-medical-cluster": ("004_86d87c7ed1a3d554.txt", "2025"),
+    "hungarian-medical-cluster": ("004_86d87c7ed1a3d554.txt", None),
 }
 SEEDS_DIR = Path(os.environ.get("CLUSTERKB_SEEDS_DIR", ROOT.parent / "shared" / "seeds"))
 

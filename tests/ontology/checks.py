@@ -193,3 +193,198 @@ def undeclared_concepts(
         iri for iri in iris_used(triples)
         if str(iri).startswith(VOCAB) and str(iri) != VOCAB and iri not in declared
     )
+
+
+# --- modelling pitfalls (issue 18.3) ---------------------------------------------------------
+
+SKOS_EDITORIAL = SKOS.editorialNote
+
+#: Domains and ranges of the borrowed properties a ckb: property may specialise, from their
+#: own specifications (W3C ORG, DCMI Terms, schema.org, PROV-O). A sub-property inherits them,
+#: so our own domain and range must lie inside: ``org:classification`` has range skos:Concept;
+#: ``schema:hasCredential`` ranges over educational credentials, which no award is. ``None``:
+#: the specification leaves it open.
+BORROWED = {
+    URIRef("http://www.w3.org/ns/org#classification"):
+        (URIRef("http://www.w3.org/ns/org#Organization"), SKOS.Concept),
+    URIRef("http://www.w3.org/ns/org#purpose"): (URIRef("http://www.w3.org/ns/org#Organization"),
+                                                None),
+    URIRef("http://www.w3.org/ns/org#memberOf"):
+        (URIRef("http://xmlns.com/foaf/0.1/Agent"), URIRef("http://www.w3.org/ns/org#Organization")),
+    DCTERMS.spatial: (None, DCTERMS.Location),
+    URIRef("https://schema.org/hasCredential"):
+        (URIRef("https://schema.org/Person"),
+         URIRef("https://schema.org/EducationalOccupationalCredential")),
+}
+
+#: Borrowed properties whose meaning contradicts every use we have for them, and why.
+MISREAD = {
+    DCTERMS.subject: "the topic a resource is about, not what kind of thing it is or works in "
+                     "(use org:classification or org:purpose)",
+}
+
+#: Class inclusions of the borrowed vocabularies that the checks need (from their specifications).
+BORROWED_SUBCLASSES = {
+    (URIRef("http://www.w3.org/ns/org#FormalOrganization"), URIRef("http://www.w3.org/ns/org#Organization")),
+    (URIRef("http://www.w3.org/ns/org#OrganizationalCollaboration"), URIRef("http://www.w3.org/ns/org#Organization")),
+    (URIRef("http://www.w3.org/ns/org#Organization"), URIRef("http://xmlns.com/foaf/0.1/Agent")),
+    (URIRef("http://xmlns.com/foaf/0.1/Person"), URIRef("http://xmlns.com/foaf/0.1/Agent")),
+    (URIRef("http://xmlns.com/foaf/0.1/Organization"), URIRef("http://xmlns.com/foaf/0.1/Agent")),
+}
+
+_PROPERTY_TYPES = (OWL.ObjectProperty, OWL.DatatypeProperty)
+
+
+def _properties(graph: Graph) -> list[URIRef]:
+    return sorted({p for t in _PROPERTY_TYPES for p in graph.subjects(RDF.type, t)
+                   if isinstance(p, URIRef) and str(p).startswith(CKB)})
+
+
+def _notes(graph: Graph, term: URIRef) -> str:
+    return " ".join(str(n) for n in graph.objects(term, SKOS_EDITORIAL)).lower()
+
+
+def is_subclass(graph: Graph, sub: Node, sup: Node) -> bool:
+    """``sub`` is ``sup`` or below it, by the graph's rdfs:subClassOf and BORROWED_SUBCLASSES."""
+    seen, todo = set(), [sub]
+    while todo:
+        cls = todo.pop()
+        if cls == sup:
+            return True
+        if cls in seen:
+            continue
+        seen.add(cls)
+        todo += list(graph.objects(cls, RDFS.subClassOf))
+        todo += [b for a, b in BORROWED_SUBCLASSES if a == cls]
+    return False
+
+
+def domain_range_problems(graph: Graph) -> list[str]:
+    """Properties of ours without an rdfs:domain or rdfs:range and no editorial note saying why."""
+    problems = []
+    for prop in _properties(graph):
+        for axis, word in ((RDFS.domain, "domain"), (RDFS.range, "range")):
+            if (prop, axis, None) not in graph and word not in _notes(graph, prop):
+                problems.append(f"{prop}: has no rdfs:{word} and no skos:editorialNote saying why")
+    return problems
+
+
+def borrowed_superproperty_problems(graph: Graph) -> list[str]:
+    """Sub-properties of a borrowed term whose domain or range falls outside the term's."""
+    problems = []
+    for prop in _properties(graph):
+        for sup in graph.objects(prop, RDFS.subPropertyOf):
+            if sup in MISREAD:
+                problems.append(f"{prop}: is a sub-property of {sup}, which means {MISREAD[sup]}")
+                continue
+            if sup not in BORROWED:
+                if not str(sup).startswith(CKB):
+                    problems.append(f"{prop}: is a sub-property of {sup}, whose domain and range "
+                                    "the checks do not know (add it to BORROWED)")
+                continue
+            for axis, bound in zip((RDFS.domain, RDFS.range), BORROWED[sup], strict=True):
+                if bound is None:
+                    continue
+                for ours in graph.objects(prop, axis):
+                    if not is_subclass(graph, ours, bound):
+                        word = "domain" if axis == RDFS.domain else "range"
+                        problems.append(f"{prop}: its {word} {ours} is not within the {word} "
+                                        f"{bound} of its super-property {sup}")
+    return problems
+
+
+def symmetry_problems(graph: Graph) -> list[str]:
+    """Sub-properties of a symmetric property of ours that are not symmetric themselves."""
+    symmetric = set(graph.subjects(RDF.type, OWL.SymmetricProperty))
+    return [
+        f"{prop}: is a sub-property of the symmetric {sup} but is not owl:SymmetricProperty"
+        for prop in _properties(graph) for sup in graph.objects(prop, RDFS.subPropertyOf)
+        if sup in symmetric and prop not in symmetric
+    ]
+
+
+def inverse_problems(graph: Graph) -> list[str]:
+    """Object properties between our own classes with no inverse and no documented path back.
+
+    The store does no reasoning, so a query that needs the other direction (the holder of an
+    award, the cluster of a count) must know to write ``^ckb:property``.
+    """
+    problems = []
+    for prop in sorted(set(graph.subjects(RDF.type, OWL.ObjectProperty))):
+        if not isinstance(prop, URIRef) or not str(prop).startswith(CKB):
+            continue
+        ranges = [r for r in graph.objects(prop, RDFS.range) if str(r).startswith(CKB)]
+        if not ranges or (prop, RDF.type, OWL.SymmetricProperty) in graph:
+            continue
+        if (prop, OWL.inverseOf, None) in graph or (None, OWL.inverseOf, prop) in graph:
+            continue
+        local = str(prop)[len(CKB):].lower()
+        if f"^ckb:{local}" not in _notes(graph, prop):
+            problems.append(f"{prop}: has no owl:inverseOf and no skos:editorialNote with the "
+                            f"path ^ckb:{str(prop)[len(CKB):]}")
+    return problems
+
+
+def range_use_problems(ontology: Graph, data: Graph) -> list[str]:
+    """Uses of a ckb: object property whose object is typed, but with no type within its range.
+
+    (``ckb:featuredOrganisation`` pointing to a foaf:Person, say.)
+    """
+    problems = []
+    for prop in _properties(ontology):
+        ranges = list(ontology.objects(prop, RDFS.range))
+        if not ranges or (prop, RDF.type, OWL.ObjectProperty) not in ontology:
+            continue
+        for s, o in data.subject_objects(prop):
+            types = list(data.objects(o, RDF.type))
+            if types and not any(is_subclass(ontology, t, r) for t in types for r in ranges):
+                problems.append(f"{s} {prop} {o}: {o} is typed "
+                                f"{', '.join(sorted(map(str, types)))}, not within the range "
+                                f"{', '.join(sorted(map(str, ranges)))}")
+    return problems
+
+
+# --- labels in the languages of the sources (issue 18.4) -------------------------------------
+
+SOURCE_LANGUAGES = ("ro", "hu")
+PLACE_LANGUAGES = ("en", "ro", "hu")
+SCHEMA = "https://schema.org/"
+PLACE_TYPES = (URIRef(SCHEMA + "Place"), URIRef(SCHEMA + "City"),
+               URIRef(SCHEMA + "AdministrativeArea"))
+#: Romanian writes s and t with a comma below (ș, ț); the cedilla forms (ş, ţ) are a legacy
+#: encoding that breaks search and sorting.
+CEDILLA = {"ş": "ș", "ţ": "ț", "Ş": "Ș", "Ţ": "Ț"}
+
+
+def _languages(graph: Graph, node: Node, prop: URIRef) -> list[str | None]:
+    return [o.language for o in graph.objects(node, prop) if isinstance(o, Literal)]
+
+
+def concept_label_problems(vocabularies: Graph, data: Graph) -> list[str]:
+    """Concepts the data uses that lack one skos:prefLabel in each language of the sources."""
+    used = sorted({o for o in data.objects() if isinstance(o, URIRef)
+                   and (o, RDF.type, SKOS.Concept) in vocabularies})
+    problems = []
+    for concept in used:
+        languages = _languages(vocabularies, concept, SKOS.prefLabel)
+        for lang in SOURCE_LANGUAGES:
+            if languages.count(lang) != 1:
+                problems.append(f"{concept}: needs one skos:prefLabel in @{lang}, "
+                                f"has {languages.count(lang)}")
+    return problems
+
+
+def place_label_problems(data: Graph) -> list[str]:
+    """Places without an rdfs:label in English, Romanian and Hungarian."""
+    places = sorted({s for t in PLACE_TYPES for s in data.subjects(RDF.type, t)}, key=str)
+    return [f"{place}: has no rdfs:label in @{lang}" for place in places
+            for lang in PLACE_LANGUAGES if lang not in _languages(data, place, RDFS.label)]
+
+
+def romanian_spelling_problems(graph: Graph) -> list[str]:
+    """Romanian literals written with cedilla ş/ţ instead of comma-below ș/ț."""
+    return sorted(
+        f"{s}: {o!r} uses {ch} (write {CEDILLA[ch]})"
+        for s, _, o in graph if isinstance(o, Literal) and o.language == "ro"
+        for ch in CEDILLA if ch in str(o)
+    )

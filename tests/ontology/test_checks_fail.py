@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, RDFS, SKOS
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from . import checks
 
@@ -300,3 +300,161 @@ def test_unparsable_file_is_reported_with_its_path(tmp_path: Path) -> None:
     bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b .\n", encoding="utf-8")
     with pytest.raises(ValueError, match="broken.ttl does not parse"):
         checks.load(bad)
+
+
+# --- modelling pitfalls ---------------------------------------------------------------------
+
+GOOD_PROPERTIES = """
+@prefix org:    <http://www.w3.org/ns/org#> .
+@prefix foaf:   <http://xmlns.com/foaf/0.1/> .
+@prefix schema: <https://schema.org/> .
+ckb:Award a owl:Class .
+ckb:Cluster a owl:Class ; rdfs:subClassOf org:FormalOrganization .
+ckb:kindOf a owl:ObjectProperty ; rdfs:subPropertyOf org:classification ;
+    rdfs:domain ckb:Cluster ; rdfs:range skos:Concept .
+ckb:worksWith a owl:ObjectProperty , owl:SymmetricProperty ;
+    rdfs:domain org:Organization ; rdfs:range org:Organization .
+ckb:agreementWith a owl:ObjectProperty , owl:SymmetricProperty ; rdfs:subPropertyOf ckb:worksWith ;
+    rdfs:domain org:Organization ; rdfs:range org:Organization .
+ckb:hasPrize a owl:ObjectProperty ; rdfs:domain foaf:Agent ; rdfs:range ckb:Award ;
+    skos:editorialNote "Holder: the path ^ckb:hasPrize."@en .
+ckb:note a owl:DatatypeProperty ; rdfs:range xsd:string ;
+    skos:editorialNote "No domain: anything may have a note."@en .
+ckb:featured a owl:ObjectProperty ; rdfs:domain ckb:Award ; rdfs:range org:Organization ;
+    skos:editorialNote "Awards featuring an organisation: the path ^ckb:featured."@en .
+"""
+
+
+def test_well_modelled_properties_pass() -> None:
+    g = graph(GOOD_PROPERTIES)
+    assert checks.domain_range_problems(g) == []
+    assert checks.borrowed_superproperty_problems(g) == []
+    assert checks.symmetry_problems(g) == []
+    assert checks.inverse_problems(g) == []
+
+
+@pytest.mark.parametrize("prop, axis, word", [
+    (CKB.kindOf, RDFS.domain, "domain"), (CKB.kindOf, RDFS.range, "range"),
+], ids=["domain", "range"])
+def test_property_without_domain_or_range_is_reported(prop, axis, word) -> None:
+    problems = checks.domain_range_problems(without(graph(GOOD_PROPERTIES), prop, axis))
+    assert problems == [f"{prop}: has no rdfs:{word} and no skos:editorialNote saying why"]
+
+
+def test_a_written_reason_stands_for_a_missing_domain() -> None:
+    g = without(graph(GOOD_PROPERTIES), CKB.note, SKOS.editorialNote)
+    assert checks.domain_range_problems(g) == [
+        f"{CKB.note}: has no rdfs:domain and no skos:editorialNote saying why"]
+
+
+def test_sub_property_of_a_credential_is_reported() -> None:
+    # The pitfall of ckb:hasAward: schema:hasCredential ranges over educational credentials.
+    g = graph(GOOD_PROPERTIES, "ckb:hasPrize rdfs:subPropertyOf schema:hasCredential .")
+    assert checks.borrowed_superproperty_problems(g) == [
+        f"{CKB.hasPrize}: its domain http://xmlns.com/foaf/0.1/Agent is not within the domain "
+        "https://schema.org/Person of its super-property https://schema.org/hasCredential",
+        f"{CKB.hasPrize}: its range {CKB.Award} is not within the range "
+        "https://schema.org/EducationalOccupationalCredential of its super-property "
+        "https://schema.org/hasCredential"]
+
+
+def test_classification_with_a_range_that_is_no_concept_is_reported() -> None:
+    g = graph(GOOD_PROPERTIES.replace("rdfs:range skos:Concept", "rdfs:range ckb:Award"))
+    assert checks.borrowed_superproperty_problems(g) == [
+        f"{CKB.kindOf}: its range {CKB.Award} is not within the range {SKOS.Concept} of its "
+        "super-property http://www.w3.org/ns/org#classification"]
+
+
+def test_classification_as_the_subject_of_an_organisation_is_reported() -> None:
+    g = graph(GOOD_PROPERTIES, "ckb:kindOf rdfs:subPropertyOf dct:subject .")
+    problems = checks.borrowed_superproperty_problems(g)
+    assert problems == [
+        f"{CKB.kindOf}: is a sub-property of http://purl.org/dc/terms/subject, which means "
+        + checks.MISREAD[DCTERMS.subject]]
+
+
+def test_sub_property_of_an_unknown_borrowed_term_is_reported() -> None:
+    g = graph(GOOD_PROPERTIES, "ckb:note rdfs:subPropertyOf dct:abstract .")
+    assert checks.borrowed_superproperty_problems(g) == [
+        f"{CKB.note}: is a sub-property of http://purl.org/dc/terms/abstract, whose domain and "
+        "range the checks do not know (add it to BORROWED)"]
+
+
+def test_non_symmetric_sub_property_of_a_symmetric_one_is_reported() -> None:
+    g = graph(GOOD_PROPERTIES)
+    g.remove((CKB.agreementWith, RDF.type, OWL.SymmetricProperty))
+    assert checks.symmetry_problems(g) == [
+        f"{CKB.agreementWith}: is a sub-property of the symmetric {CKB.worksWith} but is not "
+        "owl:SymmetricProperty"]
+
+
+def test_property_to_our_class_without_a_way_back_is_reported() -> None:
+    g = without(graph(GOOD_PROPERTIES), CKB.hasPrize, SKOS.editorialNote)
+    assert checks.inverse_problems(g) == [
+        f"{CKB.hasPrize}: has no owl:inverseOf and no skos:editorialNote with the path "
+        "^ckb:hasPrize"]
+    g.add((CKB.prizeOf, OWL.inverseOf, CKB.hasPrize))
+    assert checks.inverse_problems(g) == []
+
+
+def test_object_outside_the_range_is_reported() -> None:
+    # The pitfall of ckb:featuredOrganisation: a person where an organisation belongs.
+    ontology = graph(GOOD_PROPERTIES)
+    data = graph("""
+        @prefix org:  <http://www.w3.org/ns/org#> .
+        @prefix foaf: <http://xmlns.com/foaf/0.1/> .
+        <http://example.org/a> a ckb:Award ;
+            ckb:featured <http://example.org/acme> , <http://example.org/jane> ,
+                         <http://example.org/untyped> .
+        <http://example.org/acme> a ckb:Cluster .
+        <http://example.org/jane> a foaf:Person .""")
+    assert checks.range_use_problems(ontology, data) == [
+        f"http://example.org/a {CKB.featured} http://example.org/jane: http://example.org/jane "
+        "is typed http://xmlns.com/foaf/0.1/Person, not within the range "
+        "http://www.w3.org/ns/org#Organization"]
+
+
+# --- labels in the languages of the sources --------------------------------------------------
+
+LABELLED = """
+@prefix schema: <https://schema.org/> .
+lvl:gold a skos:Concept ; skos:prefLabel "Gold"@en , "Aur"@ro , "Arany"@hu .
+<https://w3id.org/clusterkb/id/place/cluj-napoca> a schema:City ;
+    rdfs:label "Cluj-Napoca"@en , "Cluj-Napoca"@ro , "Kolozsvár"@hu .
+"""
+USES_GOLD = "<http://example.org/a> ckb:awardLevel lvl:gold ."
+
+
+def test_labelled_concepts_and_places_pass() -> None:
+    g = graph(LABELLED)
+    assert checks.concept_label_problems(g, graph(USES_GOLD)) == []
+    assert checks.place_label_problems(g) == []
+    assert checks.romanian_spelling_problems(g) == []
+
+
+@pytest.mark.parametrize("lang", ["ro", "hu"])
+def test_used_concept_without_a_label_in_a_source_language_is_reported(lang: str) -> None:
+    g = graph(LABELLED)
+    g.remove((LVL.gold, SKOS.prefLabel, Literal({"ro": "Aur", "hu": "Arany"}[lang], lang=lang)))
+    assert checks.concept_label_problems(g, graph(USES_GOLD)) == [
+        f"{LVL.gold}: needs one skos:prefLabel in @{lang}, has 0"]
+
+
+def test_unused_concept_needs_no_translation() -> None:
+    g = graph(LABELLED.replace('"Aur"@ro , "Arany"@hu', '"Aur"@ro'))
+    assert checks.concept_label_problems(g, graph("<http://example.org/a> a ckb:Thing .")) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ro", "hu"])
+def test_place_without_a_label_in_a_language_is_reported(lang: str) -> None:
+    name = {"en": "Cluj-Napoca", "ro": "Cluj-Napoca", "hu": "Kolozsvár"}[lang]
+    g = graph(LABELLED)
+    place = URIRef("https://w3id.org/clusterkb/id/place/cluj-napoca")
+    g.remove((place, RDFS.label, Literal(name, lang=lang)))
+    assert checks.place_label_problems(g) == [f"{place}: has no rdfs:label in @{lang}"]
+
+
+def test_romanian_cedilla_is_reported() -> None:
+    g = graph('<http://example.org/b> rdfs:label "Bucureşti"@ro , "Bucureşti"@en .')
+    assert checks.romanian_spelling_problems(g) == [
+        "http://example.org/b: rdflib.term.Literal('Bucureşti', lang='ro') uses ş (write ș)"]

@@ -117,3 +117,50 @@ def test_no_undeclared_concept_is_used(path: Path, declared_concepts: set[URIRef
         f"{_rel(path)} uses concept IRIs not declared in ontology/vocabularies/: "
         + ", ".join(undeclared)
     )
+
+
+# --- modelling pitfalls (issue 18.3) ----------------------------------------------------------
+
+@pytest.mark.parametrize("check", [
+    checks.domain_range_problems, checks.borrowed_superproperty_problems,
+    checks.symmetry_problems, checks.inverse_problems,
+], ids=lambda c: c.__name__)
+def test_ontology_has_no_modelling_pitfall(check, ontology: Graph) -> None:
+    problems = check(ontology)
+    assert problems == [], "\n".join(problems)
+
+
+def test_kb_uses_properties_within_their_ranges(ontology: Graph) -> None:
+    data = Graph()
+    for path in checks.rdf_files(ROOT / "kb", VOCAB_DIR):
+        for triple in checks.all_triples(checks.load(path)):
+            data.add(triple)
+    problems = checks.range_use_problems(ontology, data)
+    assert problems == [], "\n".join(problems)
+
+
+# --- labels in the languages of the sources (issue 18.4) -------------------------------------
+
+@pytest.fixture(scope="module")
+def kb_graph() -> Graph:
+    data = Graph()
+    for path in checks.rdf_files(ROOT / "kb"):
+        for triple in checks.all_triples(checks.load(path)):
+            data.add(triple)
+    return data
+
+
+def test_every_concept_the_kb_uses_has_romanian_and_hungarian_labels(
+        ontology_dir_graph: Graph, kb_graph: Graph) -> None:
+    problems = checks.concept_label_problems(ontology_dir_graph, kb_graph)
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_place_has_english_romanian_and_hungarian_labels(kb_graph: Graph) -> None:
+    assert len(checks.place_label_problems(kb_graph)) == 0
+    assert any(True for _ in kb_graph.subjects(RDF.type, checks.PLACE_TYPES[1]))  # not vacuous
+
+
+def test_romanian_is_spelled_with_comma_below(ontology_dir_graph: Graph, kb_graph: Graph) -> None:
+    problems = checks.romanian_spelling_problems(ontology_dir_graph + kb_graph)
+    assert problems == [], "\n".join(problems)

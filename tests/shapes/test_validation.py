@@ -54,6 +54,19 @@ def test_the_kb_conforms(repo_config):
     assert report.counts["Violation"] == 0, report.text()
 
 
+def test_the_kb_conforms_as_the_build_validates_it(repo_config):
+    """``clusterkb build`` validates one flattened graph (no named-graph markers): the graph
+    descriptions (``graph/...`` IRIs) must not count as untyped resources there."""
+    from clusterkb.build import sources
+
+    union = Graph()
+    for name, path in sources(repo_config):
+        if name != "shapes":
+            union.parse(path, format="turtle")
+    report = validate_graph(union, repo_config)
+    assert report.counts["Violation"] == 0, report.text()
+
+
 def test_kb_graphs_without_provenance_are_violations(tmp_path, repo_config):
     from dataclasses import replace
 
@@ -185,8 +198,8 @@ def test_project_documents_need_no_graph_provenance(repo_config):
     data = b"""
     @prefix org: <http://www.w3.org/ns/org#> .
     @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-    <https://w3id.org/clusterkb/graph/vocab/label-levels> { <urn:x:s> <urn:x:p> <urn:x:o> . }
-    <https://w3id.org/clusterkb/graph/ontology> { <urn:x:s> <urn:x:p> <urn:x:o> . }
+    <https://w3id.org/clusterkb/graph/vocab/label-levels> { <urn:x:s> rdfs:seeAlso <urn:x:o> . }
+    <https://w3id.org/clusterkb/graph/ontology> { <urn:x:s> rdfs:seeAlso <urn:x:o> . }
     <https://w3id.org/clusterkb/graph/clusters/z> {
         <https://w3id.org/clusterkb/id/organisation/z> a org:Organization ; rdfs:label "Z"@en .
     }"""
