@@ -476,7 +476,8 @@ def _story(v: View, s: Node) -> dict:
     out["name"] = v.first(s, SDO.name) or v.label(s)
     out["text"] = v.texts(s, SDO.text)
     out["activities"] = v.texts(s, CKB.activity)
-    out["featured"] = [_described(v, f) for f in v.values(s, CKB.featuredOrganisation)]
+    out["featured"] = [_described(v, f)
+                       for f in v.values(s, CKB.featuredOrganisation, CKB.featuredPerson)]
     out["mentions"] = [_described(v, m) for m in v.values(s, SDO.mentions)]
     out["policies"] = v.nodes(s, CKB.relevantPolicy)
     out["objectives"] = v.nodes(s, CKB.contributesToObjective)

@@ -45,7 +45,7 @@ from clusterkb.store.base import Store
 
 #: Other names: alternative labels, acronyms.
 OTHER_NAME_PROPERTIES: tuple[URIRef, ...] = (
-    SKOS.altLabel, SKOS.hiddenLabel, SDO.alternateName, CKB.acronym, CKB.shortName,
+    SKOS.altLabel, SKOS.hiddenLabel, SDO.alternateName, CKB.acronym,
     SKOS.notation,
 )
 #: Text that describes a thing: searched too, but a match here ranks below a name match.
