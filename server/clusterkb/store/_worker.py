@@ -103,7 +103,7 @@ def run_query(store: ox.Store, query: str, media_type: str, default: list[str],
             if count >= max_rows:
                 truncated = "rows"
                 break
-            line = "\t".join("" if row[v] is None else str(row[v]) for v in variables)
+            line = "\t".join("" if row[v] is None else tsv_cell(row[v]) for v in variables)
             size += len(line) + 1
             if size > cap:  # stop reading: this many rows cannot fit in any format
                 truncated = "bytes"
@@ -127,6 +127,17 @@ def run_query(store: ox.Store, query: str, media_type: str, default: list[str],
 
     body, cut = _fit(graph, len(triples), cap)
     return body, fmt.media_type, "graph", truncated or cut
+
+
+def tsv_cell(term) -> str:
+    """A term as a SPARQL TSV cell: N-Triples syntax, triple terms as ``<<( s p o )>>``.
+
+    (``str`` of a pyoxigraph ``Triple`` leaves out the brackets, which TSV needs.)
+    """
+    if isinstance(term, ox.Triple):
+        return f"<<( {tsv_cell(term.subject)} {tsv_cell(term.predicate)} " \
+               f"{tsv_cell(term.object)} )>>"
+    return str(term)
 
 
 def _fit(serialise, count: int, cap: int) -> tuple[bytes, str | bool]:
