@@ -129,7 +129,8 @@ class _Reader:
         self.text = text
         self.toks = toks
         self.base = base
-        self.prefixes: dict[str, str] = {}
+        # prefix -> (IRI token, base in force): resolved only when a SERVICE or FROM uses it
+        self.prefixes: dict[str, tuple[Token, str | None]] = {}
         self.redefined: set[str] = set()
 
     def where(self, token: Token) -> str:
@@ -150,7 +151,12 @@ class _Reader:
             return None
         local = "".join(c for i, c in enumerate(local) if c != "\\" or
                         (i > 0 and local[i - 1] == "\\"))
-        return self.prefixes[prefix] + local
+        iri, base = self.prefixes[prefix]
+        saved, self.base = self.base, base
+        try:
+            return self.iri(iri) + local
+        finally:
+            self.base = saved
 
     def read_prologue(self) -> int:
         """Read BASE / PREFIX / VERSION declarations; returns the index of the next token."""
@@ -171,9 +177,11 @@ class _Reader:
                 if not name.endswith(":") or name.count(":") != 1 or nxt >= len(toks) \
                         or toks[nxt].kind != "iri":
                     return i
-                value = self.iri(toks[nxt])
+                value = (toks[nxt], self.base)
                 prefix = name[:-1]
-                if prefix in self.prefixes and self.prefixes[prefix] != value:
+                if prefix in self.prefixes and (self.prefixes[prefix][0].text,
+                                                self.prefixes[prefix][1]) != (value[0].text,
+                                                                              value[1]):
                     self.redefined.add(prefix.lower())
                 self.prefixes[prefix] = value
                 i = nxt + 1
