@@ -237,6 +237,12 @@ def analyse_query(text: str, base_iri: str | None = None) -> QueryInfo:
     form = next((f for f in _FORMS if first.startswith(f.lower())), "")
     if not form and first.startswith(tuple(u.lower() for u in _UPDATES)):
         raise UpdateRefused(READ_ONLY_MESSAGE)
+    if not form:
+        # The engine would refuse it too; refusing here keeps engine-specific
+        # prologues (Virtuoso's DEFINE pragmas, behind a remote store) away from it.
+        where = reader.where(toks[start]) if start < len(toks) else "the end"
+        raise MalformedQuery(f"SPARQL syntax error at {where}: expected SELECT, ASK, "
+                             "CONSTRUCT or DESCRIBE (after any BASE, PREFIX and VERSION).")
     services: list[str | None] = []
     from_graphs: list[str] = []
     from_named: list[str] = []
@@ -254,6 +260,12 @@ def analyse_query(text: str, base_iri: str | None = None) -> QueryInfo:
             depth += {"{": 1, "(": 1, "}": -1, ")": -1}.get(token.text, 0)
             continue
         word = _keyword_part(token)
+        if token.kind == "pname" and "service" not in word and not word.startswith("from") \
+                and token.text.partition(":")[0] not in reader.prefixes:
+            # Undeclared prefixes are errors in SPARQL and in Oxigraph; a remote engine may
+            # give some a meaning of its own (Virtuoso's bif: and sql: functions read files).
+            raise MalformedQuery(f"SPARQL syntax error at {reader.where(token)}: the prefix "
+                                 f"of {token.text[:60]} is not declared.")
         if "service" in word:
             if not word.startswith("service"):
                 raise QueryRefused(

@@ -192,3 +192,23 @@ def test_analyses_are_cached_per_text_and_the_cache_is_bounded(monkeypatch):
 
 def test_analysis_does_not_depend_on_the_guard():
     assert analyse_query("ASK {}").kind == "boolean"
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    # Virtuoso pragmas (behind a remote store) could make the engine fetch a URL
+    ('DEFINE get:soft "replace" SELECT * FROM <http://127.0.0.1:9/> WHERE { ?s ?p ?o }',
+     "expected SELECT"),
+    # Virtuoso's undeclared bif: functions read files; SPARQL (and Oxigraph) refuse them
+    ('SELECT (bif:file_to_string("/etc/passwd") AS ?x) WHERE {}', "bif:file_to_string"),
+])
+def test_what_only_some_engines_accept_is_refused(text, needle):
+    with pytest.raises(MalformedQuery, match=needle):
+        check(text)
+
+
+def test_prefixes_are_case_sensitive_and_keywords_may_be_prefixes():
+    # W3C syntax-keywords-01: FILTER is a valid prefix name
+    info = check("PREFIX FILTER: <http://e/> SELECT * WHERE { ?x FILTER:foo ?z FILTER (?z) }")
+    assert info.form == "SELECT"
+    with pytest.raises(MalformedQuery, match="filter:foo"):
+        check("PREFIX FILTER: <http://e/> SELECT * WHERE { ?x filter:foo ?z }")
