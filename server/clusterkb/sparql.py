@@ -85,6 +85,11 @@ _FORMS = {
 _UPDATES = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD",
             "WITH")
 
+#: Brackets deeper than this are refused: Oxigraph's recursive parser overflows its
+#: stack (and kills the worker) a few thousand levels down.
+MAX_NESTING = 500
+_NESTING = {"{": 1, "(": 1, "[": 1, "}": -1, ")": -1, "]": -1}
+
 READ_ONLY_MESSAGE = (
     "This SPARQL endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, "
     "CREATE, DROP, COPY, MOVE, ADD) is not accepted. Submit data through /submissions."
@@ -257,7 +262,12 @@ def analyse_query(text: str, base_iri: str | None = None) -> QueryInfo:
                 "longest-token rule but as a comparison to this endpoint's engine: put a space "
                 "after '<' for a comparison, or percent-encode the IRI.")
         if token.kind == "punct":
-            depth += {"{": 1, "(": 1, "}": -1, ")": -1}.get(token.text, 0)
+            step = _NESTING.get(token.text, 0)
+            depth += step
+            if depth > MAX_NESTING:
+                raise MalformedQuery(
+                    f"The query is nested more than {MAX_NESTING} levels deep at "
+                    f"{reader.where(token)}; this endpoint does not run such queries.")
             continue
         word = _keyword_part(token)
         if token.kind == "pname" and "service" not in word and not word.startswith("from") \

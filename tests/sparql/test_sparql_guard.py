@@ -63,8 +63,16 @@ def test_syntax_is_left_to_the_engine():
     # The guard has no grammar: a query that is merely malformed passes it, and the
     # engine (in the worker) reports the error; see test_guard_engine.py for the 400s.
     for text in ("SELECT * WHERE { ?s ?p }", "SELECT * WHERE { ?s ?p ?o } LOAD <http://e/>",
-                 "SELECT * WHERE { " + "{ " * 3000 + "?s ?p ?o" + " }" * 3000 + " }"):
+                 "SELECT * WHERE { " + "{ " * 400 + "?s ?p ?o" + " }" * 400 + " }"):
         assert check(text).form == "SELECT"
+
+
+@pytest.mark.parametrize("open_, close", [("{ ", " }"), ("(", ")"), ("[ <urn:p> ", " ]")])
+def test_nesting_that_would_overflow_the_engines_stack_is_400(open_, close):
+    # 5000 levels of { } or ( ) killed the engine's worker (reliability/test_limits.py)
+    text = "SELECT * WHERE { ?s ?p " + open_ * 5000 + "1" + close * 5000 + " }"
+    with pytest.raises(MalformedQuery, match="nested more than 500 levels"):
+        check(text)
 
 
 def test_empty_query_and_unterminated_string_are_400_with_the_place():
