@@ -100,14 +100,13 @@ READ_ONLY_MESSAGE = (
 class QueryInfo:
     """What the guard learnt from reading one query text.
 
-    ``form`` is ``""`` when the text starts with no query form: the engine then
-    reports the syntax error. ``services`` holds the IRI of each ``SERVICE``
+    ``services`` holds the IRI of each ``SERVICE``
     (``None`` for ``SERVICE ?var`` or a target the guard cannot read);
     ``from_graphs`` / ``from_named`` the IRIs of the dataset clauses, resolved
     against the query's prefixes and base.
     """
 
-    form: str  # SELECT, ASK, CONSTRUCT, DESCRIBE or ""
+    form: str  # SELECT, ASK, CONSTRUCT, DESCRIBE
     kind: str  # solutions, boolean, graph (as in store.base.QueryResult.kind)
     services: tuple[str | None, ...] = ()
     from_graphs: tuple[str, ...] = ()
@@ -303,7 +302,7 @@ def analyse_query(text: str, base_iri: str | None = None) -> QueryInfo:
                 raise QueryRefused(f"The graph after FROM at {reader.where(token)} cannot be "
                                    "read: name it with a full IRI or a declared prefix.")
             (from_named if named else from_graphs).append(iri)
-    return QueryInfo(form, _FORMS.get(form, "solutions"), tuple(services),
+    return QueryInfo(form, _FORMS[form], tuple(services),
                      tuple(from_graphs), tuple(from_named))
 
 
