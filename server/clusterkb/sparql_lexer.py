@@ -24,7 +24,7 @@ Where Oxigraph departs from the longest-token rule the lexer says so instead of
 guessing: its parser reads ``?x<?a#>`` inside an expression as ``?x <`` followed
 by a comment, where the rule reads the IRI ``<?a#>``. ``Token.ambiguous`` marks
 an IRI after an operand whose other reading would skip different text (a ``#``
-or ``'`` inside, or a start like ``?a``); the guard refuses those.
+or ``'`` inside, or ``<?a&&?b>``); the guard refuses those.
 """
 
 from __future__ import annotations
@@ -120,13 +120,16 @@ def _other_reading_differs(text: str, iri: str, after: int) -> bool:
     """Would reading this ``<`` as less-than make the engine skip other text than we do?
 
     Inside, ``'`` would open a string and ``#`` a comment to the end of the
-    line; ``<?a…`` / ``<$a…`` is the comparison the W3C's longest-token rule
-    forbids (``syn-bad-26``). A ``#`` is harmless unless something on the rest of
-    the line (a long string) would carry our reading past that line's end.
+    line; ``<?a&&?b>`` is the comparison the W3C's longest-token rule forbids
+    (``syn-bad-26``), while ``<?z>`` is a legal IRI (``syntax-general-12``). A
+    ``#`` is harmless unless something on the rest of the line (a long string)
+    would carry our reading past that line's end.
     """
     inner = iri[1:-1]
-    if "'" in inner or inner[:1] in ("?", "$"):
+    if "'" in inner:
         return True
+    if inner[:1] in ("?", "$") and any(part in inner[1:] for part in ("?", "$", "&&", "||")):
+        return True  # reads as an expression (syn-bad-26), unlike the legal IRI <?z>
     if "#" not in inner:
         return False
     line_end = min((i for i in (text.find("\n", after), text.find("\r", after)) if i >= 0),

@@ -220,3 +220,11 @@ def test_prefixes_are_case_sensitive_and_keywords_may_be_prefixes():
     assert info.form == "SELECT"
     with pytest.raises(MalformedQuery, match="filter:foo"):
         check("PREFIX FILTER: <http://e/> SELECT * WHERE { ?x filter:foo ?z }")
+
+
+def test_longest_token_rule_cases_of_the_w3c_suite():
+    # syn-bad-26 (negative): <?a&&?b> is an IRI by the rule, a comparison to Oxigraph
+    with pytest.raises(QueryRefused, match="longest-token"):
+        check("SELECT * WHERE { ?x ?p ?y FILTER (?x<?a&&?b>?y) }")
+    # syntax-general-12 (positive): <?z> is a legal, if unusual, IRI
+    assert check("SELECT * WHERE { <a> <b> <?z> }").form == "SELECT"
