@@ -54,9 +54,10 @@ class Config:
     # SPARQL guard
     query_timeout: float = 30.0
     max_result_rows: int = 10_000
+    max_result_bytes: int = 16 * 1024 * 1024  # a result over it is cut (X-SPARQL-Truncated)
     query_workers: int = 2
     service_allowlist: tuple[str, ...] = ()
-    max_query_bytes: int = 256 * 1024  # parsing is linear but slow (~0.4 s per 60 KB)
+    max_query_bytes: int = 256 * 1024
     # in-process cache of /sparql results and Linked Data pages (bytes; 0 turns it off)
     result_cache_bytes: int = 64 * 1024 * 1024
     # uploads
@@ -133,7 +134,7 @@ def _coerce(name: str, raw: str) -> object:
     if name in {"port", "threads", "max_result_rows", "query_workers", "max_upload_bytes",
                 "catalog_page_size", "max_query_bytes", "max_upload_triples",
                 "auth_failures_per_minute", "workers", "max_pending_per_token",
-                "max_upload_bytes_per_token_day", "session_max_age",
+                "max_upload_bytes_per_token_day", "session_max_age", "max_result_bytes",
                 "result_cache_bytes", "validation_workers", "trusted_proxies",
                 "max_slow_requests", "max_requests_per_client"}:
         return int(raw)

@@ -1,9 +1,7 @@
 """The public SPARQL endpoint's guard and content negotiation, free of Flask.
 
 Why a guard: the engine behind ``/sparql`` (Oxigraph) executes ``SERVICE``
-(it calls any URL it is given) and ``LOAD``, and an engine may read a
-``FROM <file:...>`` or ``FROM <http:...>``. Every untrusted query is therefore
-parsed here with rdflib's SPARQL grammar (a real parser, not pattern matching)
+(it calls any URL it is given). Every untrusted query is therefore read here
 and refused before it reaches the store when it
 
 * is an update (the endpoint is read-only),
@@ -11,10 +9,19 @@ and refused before it reaches the store when it
 * names in ``FROM``/``FROM NAMED`` (or in the protocol's ``default-graph-uri``
   / ``named-graph-uri``) a graph that is not one of our published graphs.
 
-Parsing costs tens of milliseconds for a typical query (pyparsing), so the
-analysis of a query text is cached in a bounded LRU: the result depends on the
-text alone, while the checks that depend on the current data (which graphs
-are published) run on every request.
+The guard has no grammar of its own: ``clusterkb.sparql_lexer`` splits the text
+into tokens exactly where the engine does (strings, IRIs, comments), and the
+guard looks only at the words outside them. The engine stays the only parser:
+syntax errors come from it, in the killable query worker. Because Oxigraph's
+parser backtracks, a keyword can be glued to the word before it
+(``trueSERVICE<…>``); so any word outside strings and IRIs that contains
+``service`` counts as a ``SERVICE``, and the guard refuses what it cannot read
+for sure. The pass is linear in the text, needs no lock and costs microseconds
+per kilobyte; analyses are still cached per text in a bounded LRU.
+
+Relative IRIs resolve against the service base, the KB's base IRI
+(``Config.base_iri``), unless the query's own ``BASE`` says otherwise; the
+resolution is the engine's own (pyoxigraph's IRI parser).
 
 The second half picks the media type of a result from the ``format`` parameter
 or the ``Accept`` header, for the query form at hand.
@@ -23,16 +30,14 @@ or the ``Accept`` header, for the query form at hand.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pyparsing import ParseBaseException, ParseResults
-from rdflib.plugins.sparql.algebra import translatePrologue, translateQuery
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.term import Variable
+import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
+
+from clusterkb.sparql_lexer import LexError, Token, line_column, tokens
 
 # --- errors -------------------------------------------------------------------
 
@@ -48,7 +53,7 @@ class GuardError(Exception):
 
 
 class MalformedQuery(GuardError):
-    """The text is not a SPARQL 1.1 query; the message carries the parser's line and column."""
+    """The text is not a SPARQL query; the message says where."""
 
 
 class UpdateRefused(GuardError):
@@ -69,20 +74,21 @@ class NotAcceptable(GuardError):
 
 # --- analysis -----------------------------------------------------------------
 
-#: rdflib's SPARQL grammar is one module-level pyparsing object, and two threads
-#: parsing at once corrupt each other's state (seen under load as
-#: ``Param.postParse2() missing ... 'tokenList'`` in a validation beside a
-#: query). Every rdflib SPARQL parse in the process (this guard, the SHACL
-#: constraints in ``clusterkb.validation``, ``dataset_clause`` for the stores)
-#: holds this lock; reentrant so nested helpers cannot deadlock.
+#: rdflib's SPARQL grammar is one module-level pyparsing object that two threads
+#: must not use at once. The query path no longer uses rdflib; the SHACL
+#: constraints in ``clusterkb.validation`` still do and hold this lock.
 RDFLIB_PARSER_LOCK = threading.RLock()
 
 _FORMS = {
-    "SelectQuery": ("SELECT", "solutions"),
-    "AskQuery": ("ASK", "boolean"),
-    "ConstructQuery": ("CONSTRUCT", "graph"),
-    "DescribeQuery": ("DESCRIBE", "graph"),
+    "SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph",
 }
+_UPDATES = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD",
+            "WITH")
+
+#: Brackets deeper than this are refused: Oxigraph's recursive parser overflows its
+#: stack (and kills the worker) a few thousand levels down.
+MAX_NESTING = 500
+_NESTING = {"{": 1, "(": 1, "[": 1, "}": -1, ")": -1, "]": -1}
 
 READ_ONLY_MESSAGE = (
     "This SPARQL endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, "
@@ -92,9 +98,10 @@ READ_ONLY_MESSAGE = (
 
 @dataclass(frozen=True)
 class QueryInfo:
-    """What the guard learnt from parsing one query text.
+    """What the guard learnt from reading one query text.
 
-    ``services`` holds the IRI of each ``SERVICE`` (``None`` for ``SERVICE ?var``);
+    ``services`` holds the IRI of each ``SERVICE``
+    (``None`` for ``SERVICE ?var`` or a target the guard cannot read);
     ``from_graphs`` / ``from_named`` the IRIs of the dataset clauses, resolved
     against the query's prefixes and base.
     """
@@ -106,78 +113,197 @@ class QueryInfo:
     from_named: tuple[str, ...] = ()
 
 
-def _walk(node: object) -> Iterable[CompValue]:
-    """Every ``CompValue`` in a pyparsing/rdflib parse tree, depth first.
+def resolve_iri(reference: str, base: str | None) -> str:
+    """``reference`` (the text between ``<`` and ``>``) resolved as the engine resolves it.
 
-    Iterative, so that a deeply nested query cannot exhaust Python's stack here.
+    Raises ``ValueError`` for an IRI the engine would refuse.
     """
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, CompValue):
-            yield current
-            stack.extend(current.values())
-        elif isinstance(current, ParseResults | list | tuple):
-            stack.extend(current)
+    try:
+        quads = ox.parse(f"<{reference}> <urn:x:p> <urn:x:o> .".encode(),
+                         format=ox.RdfFormat.TURTLE, base_iri=base)
+        return next(iter(quads)).subject.value
+    except (SyntaxError, StopIteration) as error:
+        raise ValueError(str(error)) from None
 
 
-def _error_position(error: ParseBaseException) -> str:
-    return f"line {error.lineno}, column {error.col}"
+class _Reader:
+    """The state of one pass over the tokens: the prologue's base and prefixes."""
+
+    def __init__(self, text: str, toks: list[Token], base: str | None) -> None:
+        self.text = text
+        self.toks = toks
+        self.base = base
+        # prefix -> (IRI token, base in force): resolved only when a SERVICE or FROM uses it
+        self.prefixes: dict[str, tuple[Token, str | None]] = {}
+        self.redefined: set[str] = set()
+
+    def where(self, token: Token) -> str:
+        line, column = line_column(self.text, token.start)
+        return f"line {line}, column {column}"
+
+    def iri(self, token: Token) -> str:
+        try:
+            return resolve_iri(token.text[1:-1], self.base)
+        except ValueError:
+            raise MalformedQuery(f"Invalid IRI {token.text[:80]} at {self.where(token)}.") \
+                from None
+
+    def pname(self, text: str, token: Token) -> str | None:
+        """The IRI of prefixed name ``text``, None when its prefix is unknown or redefined."""
+        prefix, _, local = text.partition(":")
+        if prefix.lower() in self.redefined or prefix not in self.prefixes:
+            return None
+        local = "".join(c for i, c in enumerate(local) if c != "\\" or
+                        (i > 0 and local[i - 1] == "\\"))
+        iri, base = self.prefixes[prefix]
+        saved, self.base = self.base, base
+        try:
+            return self.iri(iri) + local
+        finally:
+            self.base = saved
+
+    def read_prologue(self) -> int:
+        """Read BASE / PREFIX / VERSION declarations; returns the index of the next token."""
+        i, toks = 0, self.toks
+        while i < len(toks):
+            word = toks[i].text.lower() if toks[i].kind in ("word", "pname") else ""
+            if word == "base" and i + 1 < len(toks) and toks[i + 1].kind == "iri":
+                self.base = self.iri(toks[i + 1])
+                i += 2
+            elif word.startswith("prefix"):
+                # "PREFIX ex: <…>", or glued "PREFIXex: <…>" (the engine reads both)
+                if toks[i].kind == "pname" and len(word) > 6:
+                    name, nxt = toks[i].text[6:], i + 1
+                elif i + 1 < len(toks) and toks[i + 1].kind == "pname":
+                    name, nxt = toks[i + 1].text, i + 2
+                else:
+                    return i
+                if not name.endswith(":") or name.count(":") != 1 or nxt >= len(toks) \
+                        or toks[nxt].kind != "iri":
+                    return i
+                value = (toks[nxt], self.base)
+                prefix = name[:-1]
+                if prefix in self.prefixes and (self.prefixes[prefix][0].text,
+                                                self.prefixes[prefix][1]) != (value[0].text,
+                                                                              value[1]):
+                    self.redefined.add(prefix.lower())
+                self.prefixes[prefix] = value
+                i = nxt + 1
+            elif word == "version" and i + 1 < len(toks) and toks[i + 1].kind == "string":
+                i += 2
+            else:
+                return i
+        return i
+
+    def target(self, rest: str, i: int) -> tuple[str | None, int]:
+        """The IRI named after ``SERVICE [SILENT]`` / ``FROM [NAMED]`` (``rest``: what was
+        glued to the keyword); None when it is a variable or unreadable."""
+        token = self.toks[i - 1]
+        if rest:
+            return (self.pname(rest, token) if ":" in rest else None), i
+        if i >= len(self.toks):
+            return None, i
+        nxt = self.toks[i]
+        if nxt.kind == "iri":
+            return self.iri(nxt), i + 1
+        if nxt.kind == "pname":
+            return self.pname(nxt.text, nxt), i + 1
+        return None, i + 1
 
 
-def analyse_query(text: str) -> QueryInfo:
-    """Parse ``text`` as a SPARQL 1.1 query and describe it (uncached; see ``QueryGuard``).
+def _keyword_part(token: Token) -> str:
+    """The part of a token where the engine might find a keyword (lower-cased)."""
+    if token.kind in ("word", "langtag"):
+        return token.text.lower()
+    if token.kind == "pname":  # the local name is read greedily: only the prefix counts
+        return token.text.partition(":")[0].lower() + ":"
+    return ""
 
-    Raises ``MalformedQuery`` or ``UpdateRefused``.
+
+def analyse_query(text: str, base_iri: str | None = None) -> QueryInfo:
+    """Read ``text`` and describe it (uncached; see ``QueryGuard``).
+
+    Raises ``MalformedQuery`` (the text cannot be read for sure), ``UpdateRefused``
+    or ``QueryRefused`` (a ``SERVICE`` or ``FROM`` the guard cannot resolve, or an
+    IRI that the engine and the SPARQL grammar read differently).
     """
-    if not text.strip():
+    try:
+        toks = tokens(text)
+    except LexError as error:
+        line, column = line_column(text, error.position)
+        raise MalformedQuery(f"SPARQL syntax error at line {line}, column {column}: "
+                             f"{error}.") from None
+    if not toks:
         raise MalformedQuery("The query is empty.")
-    try:
-        tree = parseQuery(text)
-    except ParseBaseException as query_error:
-        # Is it an update? If so, say "read-only" rather than "syntax error".
-        try:
-            parseUpdate(text)
-        except ParseBaseException as update_error:
-            # Report whichever reading got further: that is what the author meant.
-            error = update_error if update_error.loc > query_error.loc else query_error
-            near = error.line[max(error.col - 1, 0):][:40]
-            raise MalformedQuery(
-                f"SPARQL syntax error at {_error_position(error)}: {error.msg}, near {near!r}"
-            ) from None
-        except RecursionError:
-            raise MalformedQuery("The query is nested too deeply to parse.") from None
-        raise UpdateRefused(READ_ONLY_MESSAGE) from None
-    except RecursionError:
-        raise MalformedQuery("The query is nested too deeply to parse.") from None
-
-    prologue_tree, body = tree[0], tree[1]
-    form, kind = _FORMS[body.name]
-    try:
-        prologue = translatePrologue(prologue_tree, None)
-    except Exception as error:  # rdflib raises plain Exception for bad prologues
-        raise MalformedQuery(f"Invalid prologue (PREFIX/BASE): {error}") from None
-
-    def resolve(term: object) -> str:
-        try:
-            return str(prologue.absolutize(term))
-        except Exception as error:  # unknown prefix: rdflib raises plain Exception
-            raise MalformedQuery(f"Cannot resolve {term}: {error}") from None
-
+    reader = _Reader(text, toks, base_iri)
+    start = reader.read_prologue()
+    first = _keyword_part(toks[start]) if start < len(toks) else ""
+    form = next((f for f in _FORMS if first.startswith(f.lower())), "")
+    if not form and first.startswith(tuple(u.lower() for u in _UPDATES)):
+        raise UpdateRefused(READ_ONLY_MESSAGE)
+    if not form:
+        # The engine would refuse it too; refusing here keeps engine-specific
+        # prologues (Virtuoso's DEFINE pragmas, behind a remote store) away from it.
+        where = reader.where(toks[start]) if start < len(toks) else "the end"
+        raise MalformedQuery(f"SPARQL syntax error at {where}: expected SELECT, ASK, "
+                             "CONSTRUCT or DESCRIBE (after any BASE, PREFIX and VERSION).")
     services: list[str | None] = []
     from_graphs: list[str] = []
     from_named: list[str] = []
-    for node in _walk(body):
-        # CompValue.get(key) returns the key itself when absent: test membership instead.
-        if node.name == "ServiceGraphPattern":
-            term = node["term"]
-            services.append(None if isinstance(term, Variable) else resolve(term))
-        elif node.name == "DatasetClause":
-            if "default" in node:
-                from_graphs.append(resolve(node["default"]))
-            if "named" in node:
-                from_named.append(resolve(node["named"]))
-    return QueryInfo(form, kind, tuple(services), tuple(from_graphs), tuple(from_named))
+    depth = 0
+    i = start
+    while i < len(toks):
+        token = toks[i]
+        i += 1
+        if token.ambiguous:
+            raise QueryRefused(
+                f"{token.text[:40]} at {reader.where(token)} reads as an IRI under SPARQL's "
+                "longest-token rule but as a comparison to this endpoint's engine: put a space "
+                "after '<' for a comparison, or percent-encode the IRI.")
+        if token.kind == "punct":
+            step = _NESTING.get(token.text, 0)
+            depth += step
+            if depth > MAX_NESTING:
+                raise MalformedQuery(
+                    f"The query is nested more than {MAX_NESTING} levels deep at "
+                    f"{reader.where(token)}; this endpoint does not run such queries.")
+            continue
+        word = _keyword_part(token)
+        if token.kind == "pname" and "service" not in word and not word.startswith("from") \
+                and token.text.partition(":")[0] not in reader.prefixes:
+            # Undeclared prefixes are errors in SPARQL and in Oxigraph; a remote engine may
+            # give some a meaning of its own (Virtuoso's bif: and sql: functions read files).
+            raise MalformedQuery(f"SPARQL syntax error at {reader.where(token)}: the prefix "
+                                 f"of {token.text[:60]} is not declared.")
+        if "service" in word:
+            if not word.startswith("service"):
+                raise QueryRefused(
+                    f"{token.text[:40]} at {reader.where(token)} contains SERVICE glued to "
+                    "another word, which the engine may read as a SERVICE call; separate "
+                    "the words (SERVICE is not available on this endpoint).")
+            rest = token.text[7:]
+            if rest.lower().startswith("silent"):
+                rest = rest[6:]
+            if not rest and i < len(toks) and _keyword_part(toks[i]).startswith("silent"):
+                rest = toks[i].text[6:]
+                i += 1
+            iri, i = reader.target(rest, i)
+            services.append(iri)
+        elif depth == 0 and word.startswith("from"):
+            rest = token.text[4:]
+            named = rest.lower().startswith("named")
+            rest = rest[5:] if named else rest
+            if not named and not rest and i < len(toks) and \
+                    _keyword_part(toks[i]).startswith("named"):
+                named, rest = True, toks[i].text[5:]
+                i += 1
+            iri, i = reader.target(rest, i)
+            if iri is None:
+                raise QueryRefused(f"The graph after FROM at {reader.where(token)} cannot be "
+                                   "read: name it with a full IRI or a declared prefix.")
+            (from_named if named else from_graphs).append(iri)
+    return QueryInfo(form, _FORMS[form], tuple(services),
+                     tuple(from_graphs), tuple(from_named))
 
 
 class QueryGuard:
@@ -187,22 +313,21 @@ class QueryGuard:
     allow-lists do not share state.
     """
 
-    def __init__(self, service_allowlist: Collection[str] = (), cache_size: int = 512) -> None:
+    def __init__(self, service_allowlist: Collection[str] = (), cache_size: int = 512,
+                 *, base_iri: str | None = None) -> None:
         self.service_allowlist = frozenset(service_allowlist)
-        # rdflib's grammar is a shared pyparsing object; parse one query at a time.
-        self._parse_lock = RDFLIB_PARSER_LOCK
+        self.base_iri = base_iri
         self._cached = lru_cache(maxsize=cache_size)(self._analyse_or_error)
 
     def _analyse_or_error(self, text: str) -> QueryInfo | GuardError:
-        # Errors are cached too, so a client repeating a bad query costs one parse.
-        with self._parse_lock:
-            try:
-                return analyse_query(text)
-            except GuardError as error:
-                return error
+        # Errors are cached too, so a client repeating a bad query costs one pass.
+        try:
+            return analyse_query(text, self.base_iri)
+        except GuardError as error:
+            return error
 
     def analyse(self, text: str) -> QueryInfo:
-        """The cached analysis of ``text``; raises ``MalformedQuery`` or ``UpdateRefused``."""
+        """The cached analysis of ``text``; raises the ``GuardError`` it found."""
         result = self._cached(text)
         if isinstance(result, GuardError):
             raise type(result)(result.message)
@@ -225,8 +350,8 @@ class QueryGuard:
         for service in info.services:
             if service is None:
                 raise QueryRefused(
-                    "SERVICE with a variable endpoint is not allowed on this endpoint."
-                )
+                    "SERVICE with a variable or unreadable endpoint is not allowed on this "
+                    "endpoint.")
             if service not in self.service_allowlist:
                 raise QueryRefused(
                     f"SERVICE <{service}> is not allowed: this endpoint does not send queries "
@@ -252,24 +377,22 @@ class QueryGuard:
 
 
 @lru_cache(maxsize=256)
-def dataset_clause(query: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+def dataset_clause(query: str, base_iri: str | None = None
+                   ) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """The FROM / FROM NAMED graphs of ``query``, or None when it has none.
 
     For the store backends: they always set the dataset themselves (to hide
     pending graphs), and an engine then ignores the query's own clause, so the
     clause is read here and the backend narrows it to published graphs. Unlike
-    ``analyse_query`` this never raises: the engine reports a syntax error itself.
+    ``analyse_query`` this never raises: the guard has refused what it cannot read.
     """
-    if "from" not in query.lower():
-        return None
     try:
-        with RDFLIB_PARSER_LOCK:  # rdflib's parser is not thread-safe
-            clauses = translateQuery(parseQuery(query)).algebra.get("datasetClause") or []
-    except Exception:  # noqa: BLE001 - the engine reports the syntax error itself
+        info = analyse_query(query, base_iri)
+    except GuardError:
         return None
-    default = tuple(str(c["default"]) for c in clauses if "default" in c)
-    named = tuple(str(c["named"]) for c in clauses if "named" in c)
-    return (default, named) if default or named else None
+    if info.from_graphs or info.from_named:
+        return info.from_graphs, info.from_named
+    return None
 
 
 # --- content negotiation -------------------------------------------------------

@@ -249,7 +249,7 @@ def test_cors_on_results_and_preflight(sparql_server):
     status, headers, _ = http(f"{sparql_server}/sparql", method="OPTIONS", headers={
         "Origin": "https://notebook.example", "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "Content-Type"})
-    assert status == 204
+    assert status in (200, 204)  # any 2xx passes a CORS preflight
     assert headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in headers["Access-Control-Allow-Methods"]
     assert "content-type" in headers["Access-Control-Allow-Headers"].lower()

@@ -154,7 +154,7 @@ def test_updates_get_403_and_never_reach_the_store(client, store, send):
 @pytest.mark.parametrize(
     ("query", "status", "needle"),
     [
-        ("SELECT * WHERE { ?s ?p }", 400, "line 1, column 18"),
+        ("ASK { FILTER(?x = 'a) }", 400, "line 1, column 19"),  # a string that never ends
         ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", 400, "SERVICE"),
         ("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }", 400, "file:///etc/passwd"),
     ],
@@ -228,7 +228,7 @@ def test_cors_on_answers_errors_and_preflight(client):
     preflight = client.options("/sparql", headers={
         "Origin": "https://example.org", "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "content-type"})
-    assert preflight.status_code == 204
+    assert preflight.status_code in (200, 204)  # any 2xx passes a CORS preflight
     assert preflight.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
     assert "content-type" in preflight.headers["Access-Control-Allow-Headers"].lower()
@@ -273,7 +273,7 @@ def test_browser_gets_the_query_page_with_examples(tmp_path, store):
 
 
 def test_error_bodies_are_json_for_json_clients(client):
-    response = client.get("/sparql", query_string={"query": "SELECT"},
+    response = client.get("/sparql", query_string={"query": "SELECT \"x"},
                           headers={"Accept": "application/json"})
     assert response.status_code == 400
     body = json.loads(response.data)

@@ -430,7 +430,7 @@ class EmbeddedStore(Store):
         self.path = Path(config.store_path)
         self._lock = threading.Lock()
         self._published: _Published | None = None
-        self._pool = QueryPool(config.query_workers)
+        self._pool = QueryPool(config.query_workers, network=bool(config.service_allowlist))
 
     # --- the published generation -----------------------------------------------
     def _pointer(self) -> tuple[dict | None, tuple]:
@@ -468,7 +468,7 @@ class EmbeddedStore(Store):
         if not default_graph_uris and not named_graph_uris:
             from clusterkb.sparql import dataset_clause
 
-            clause = dataset_clause(query)
+            clause = dataset_clause(query, self.config.base_iri)
             if clause is not None:
                 default_graph_uris, named_graph_uris = clause
                 default, named = self._visible(default_graph_uris, published), \
@@ -486,6 +486,7 @@ class EmbeddedStore(Store):
             "default": [] if union else default, "named": [] if union else named,
             "max_rows": self.config.max_result_rows if max_rows is None else max_rows,
             "prefixes": _PREFIX_STRINGS,
+            "base_iri": self.config.base_iri, "max_bytes": self.config.max_result_bytes,
         }
         return self._pool.run(request, self.config.query_timeout if timeout is None else timeout)
 

@@ -4,13 +4,24 @@ Why processes: pyoxigraph's ``Store.query`` holds the GIL-free engine thread
 until the query ends and offers no cancellation, so the only way to stop a
 runaway public query without stalling the web process is to kill the process
 running it. Workers are fresh interpreters (safe beside waitress's threads),
-started lazily, so commands that never query start none.
+started lazily, so commands that never query start none. Unless the pool is
+made with ``network=True`` (a ``SERVICE`` allow-list is configured), each
+worker forbids itself network sockets at start (``clusterkb.store.sandbox``).
+
+A worker can also die under a query: pyoxigraph 0.5's ORDER BY aborts the
+process when its comparison of mixed numbers and strings turns out not to be a
+total order. The pool replaces the worker at once, logs the event with a hash of
+the query (not the query, which may hold personal data) and raises
+``WorkerCrashed``; the other workers and queries are not affected.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import logging
 import queue
+import re
 import socket
 import subprocess
 import sys
@@ -21,6 +32,48 @@ from multiprocessing.connection import Connection
 
 from clusterkb.store.base import QueryResult, QuerySyntaxError, QueryTimeout, StoreError
 
+logger = logging.getLogger("clusterkb.query")
+
+#: Engine evaluation messages safe to show a client: they depend on the query
+#: text alone (never on what a SERVICE or a file answered).
+_SAFE_MESSAGES = (
+    re.compile(r"The custom function <[^>\s]{1,300}> is not supported"),
+    re.compile(r"The custom aggregate function <[^>\s]{1,300}> is not supported"),
+)
+
+
+class QueryEvaluationError(StoreError):
+    """The engine parsed the query but could not evaluate it: the client's error (400).
+
+    ``public`` is a message safe to send; ``str(error)`` the engine's own, for the log.
+    """
+
+    def __init__(self, detail: str, public: str) -> None:
+        super().__init__(detail)
+        self.public = public
+
+
+class WorkerCrashed(StoreError):
+    """The worker process died while running the query (it has been replaced)."""
+
+    def __init__(self, detail: str, query_hash: str) -> None:
+        super().__init__(detail)
+        self.query_hash = query_hash
+
+
+def query_hash(query: str) -> str:
+    """A short, stable name for a query in logs (the text itself is not logged)."""
+    return hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def public_message(detail: str) -> str:
+    """What a client may read of an engine error: a known-safe message, or a generic one."""
+    for pattern in _SAFE_MESSAGES:
+        match = pattern.search(detail)
+        if match:
+            return match.group()
+    return "The query engine could not evaluate this query."
+
 
 @dataclass
 class _Worker:
@@ -28,7 +81,7 @@ class _Worker:
     conn: Connection
 
 
-def _start_worker() -> _Worker:
+def _start_worker(network: bool = False) -> _Worker:
     """Start ``python -m clusterkb.store._worker FD`` on one end of a socket pair.
 
     A plain subprocess rather than ``multiprocessing.Process``: spawn would
@@ -38,7 +91,8 @@ def _start_worker() -> _Worker:
     parent, child = socket.socketpair()
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "clusterkb.store._worker", str(child.fileno())],
+            [sys.executable, "-m", "clusterkb.store._worker", str(child.fileno()),
+             *(["--network"] if network else [])],
             pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, close_fds=True)
     finally:
         child.close()
@@ -56,8 +110,9 @@ def _stop_worker(worker: _Worker) -> None:
 class QueryPool:
     """``size`` worker processes; ``run`` borrows one for one query."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, *, network: bool = False) -> None:
         self._size = max(1, size)
+        self._network = network
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._started = False
@@ -69,7 +124,7 @@ class QueryPool:
                 raise StoreError("the query pool is closed")
             if not self._started:
                 for _ in range(self._size):
-                    self._idle.put(_start_worker())
+                    self._idle.put(_start_worker(self._network))
                 self._started = True
 
     def run(self, request: dict, timeout: float) -> QueryResult:
@@ -83,7 +138,7 @@ class QueryPool:
                 f"no query worker became free within the time limit of {timeout:g} s") from None
         if worker.process.poll() is not None:
             _stop_worker(worker)
-            worker = _start_worker()
+            worker = _start_worker(self._network)
         try:
             worker.conn.send(request)
             if worker.conn.poll(max(0.0, deadline - time.monotonic())):
@@ -91,13 +146,11 @@ class QueryPool:
             else:
                 answer = None
         except (EOFError, OSError) as error:
-            _stop_worker(worker)
-            self._release(_start_worker())
-            raise StoreError(f"the query worker failed: {error}") from None
+            self._crashed(worker, request, error)
         if answer is None:
             # Past the limit: the only way to stop the engine is to kill its process.
             _stop_worker(worker)
-            self._release(_start_worker())
+            self._release(_start_worker(self._network))
             raise QueryTimeout(f"the query ran longer than the time limit of {timeout:g} s")
         self._release(worker)
         status, *rest = answer
@@ -106,7 +159,19 @@ class QueryPool:
             return QueryResult(body=body, media_type=media_type, kind=kind, truncated=truncated)
         if status == "syntax":
             raise QuerySyntaxError(rest[0])
-        raise StoreError(rest[0])
+        raise QueryEvaluationError(rest[0], public_message(rest[0]))
+
+    def _crashed(self, worker: _Worker, request: dict, error: Exception) -> None:
+        """Replace a worker that died under ``request``, log it, raise ``WorkerCrashed``."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.process.wait(timeout=2)
+        code = worker.process.poll()
+        _stop_worker(worker)
+        self._release(_start_worker(self._network))
+        digest = query_hash(request.get("query", ""))
+        logger.error("query worker %d died (exit %s) running query %s: %s",
+                     worker.process.pid, code, digest, error or "pipe closed")
+        raise WorkerCrashed(f"the query worker died (exit {code})", digest) from None
 
     def pids(self) -> list[int]:
         """Process ids of the idle workers (for health checks and tests)."""

@@ -250,7 +250,7 @@ class RemoteStore(Store):
                  named_graph_uris: Sequence[str]) -> tuple[list[str], list[str]]:
         published = list(registry.published)
         if not default_graph_uris and not named_graph_uris:
-            clause = sparql.dataset_clause(query)
+            clause = sparql.dataset_clause(query, self.config.base_iri)
             if clause is None:
                 return published, published
             default_graph_uris, named_graph_uris = clause

@@ -20,8 +20,8 @@ from flask_cors import CORS
 #: Every path except the submissions workflow (which authenticates).
 PUBLIC_PATHS = r"^/(?!submissions(/|$)).*"
 #: Response headers a script may read beyond the CORS-safelisted ones.
-EXPOSED = ("ETag", "Link", "X-Request-Id", "X-SPARQL-Truncated", "X-SPARQL-Max-Rows",
-           "X-Cache", "Retry-After")
+EXPOSED = ("ETag", "Link", "X-Request-Id", "X-SPARQL-Truncated", "X-SPARQL-Truncated-By",
+           "X-SPARQL-Max-Rows", "X-SPARQL-Max-Bytes", "X-Cache", "Retry-After")
 PREFLIGHT_MAX_AGE = 86400
 
 

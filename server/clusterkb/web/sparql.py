@@ -8,29 +8,39 @@ the store sees it and runs with ``Config.query_timeout`` and
 
 Status codes, so clients can tell causes apart:
 
-* 400 malformed query (parser's message with line and column), refused
-  ``SERVICE``/``FROM``/dataset parameters, several ``query`` parameters;
+* 400 malformed query (the engine's message with line and column), refused
+  ``SERVICE``/``FROM``/dataset parameters, several ``query`` parameters, and
+  queries the engine parsed but cannot evaluate (unknown function...);
 * 403 any SPARQL Update (``update=``, ``application/sparql-update``, or an
   update sent as ``query=``): the endpoint is read-only;
 * 406 no acceptable result format; 413 body or query over
-  ``Config.max_query_bytes``; 415 other POST content types;
+  ``Config.max_query_bytes``; 415 other POST content types, and a query body
+  in a charset other than UTF-8 (the Protocol requires UTF-8);
+* 500 only when the engine process died under the query (a known pyoxigraph
+  abort in ORDER BY): the message says so, the worker is replaced;
 * 503 the query ran past the time limit and was stopped (the service could not
   answer it within its limits; retrying the same query will not help, so no
   ``Retry-After``).
 
-A cut result says so in ``X-SPARQL-Truncated: true`` and ``X-SPARQL-Max-Rows``.
-Errors are plain text, or JSON ``{"error", "message"}`` for clients preferring
-JSON; never a traceback. Without a query, a browser gets the HTML query page and
-everyone else the SPARQL 1.1 Service Description.
+A cut result says so in ``X-SPARQL-Truncated: true`` (by rows or by
+``Config.max_result_bytes``: ``X-SPARQL-Truncated-By``), ``X-SPARQL-Max-Rows``
+and ``X-SPARQL-Max-Bytes``. Errors are plain text, or JSON ``{"error",
+"message"}`` for clients preferring JSON; never a traceback, and never an engine
+message that could carry what another server answered: evaluation failures get
+a short message and the request id, the log keeps the detail. Without a query,
+a browser gets the HTML query page and everyone else the SPARQL 1.1 Service
+Description.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, g, jsonify, render_template, request, url_for
 from flask.sansio.blueprints import BlueprintSetupState
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF
@@ -39,12 +49,14 @@ from werkzeug.exceptions import HTTPException
 from clusterkb import sparql
 from clusterkb.namespaces import SD
 from clusterkb.store.base import EngineError, QuerySyntaxError, QueryTimeout, StoreError
+from clusterkb.store.pool import QueryEvaluationError, WorkerCrashed, query_hash
 from clusterkb.web import caching
 from clusterkb.web.context import config, store
 from clusterkb.web.editor import default_query
 from clusterkb.web.urls import public_url
 
 bp = Blueprint("sparql", __name__)
+logger = logging.getLogger("clusterkb.query")
 
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 _GUARD_KEY = "clusterkb.sparql_guard"
@@ -67,7 +79,8 @@ _UPDATE_TYPE = "application/sparql-update"
 def _install_guard(state: BlueprintSetupState) -> None:
     """One guard (and its parse cache) per app, built from the app's config."""
     cfg = state.app.extensions["clusterkb.config"]
-    state.app.extensions[_GUARD_KEY] = sparql.QueryGuard(cfg.service_allowlist)
+    state.app.extensions[_GUARD_KEY] = sparql.QueryGuard(cfg.service_allowlist,
+                                                         base_iri=cfg.base_iri)
 
 
 def _guard() -> sparql.QueryGuard:
@@ -76,7 +89,7 @@ def _guard() -> sparql.QueryGuard:
     return current_app.extensions[_GUARD_KEY]
 
 
-# --- errors and CORS -----------------------------------------------------------
+# --- errors ---------------------------------------------------------------------
 
 
 def _error(status: int, message: str) -> Response:
@@ -99,7 +112,63 @@ def _guard_error(error: sparql.GuardError) -> Response:
 
 @bp.errorhandler(QuerySyntaxError)
 def _engine_syntax_error(error: QuerySyntaxError) -> Response:
-    return _error(400, f"The query engine could not parse the query: {error}")
+    return _error(400, syntax_message(error))
+
+
+_ENGINE_POSITION = re.compile(r"^error at (\d+):(\d+): ?")
+
+
+def syntax_message(error: QuerySyntaxError) -> str:
+    """The engine's parse error, its ``L:C`` said as line and column.
+
+    Safe to show: it depends on the query text alone. Its list of expected
+    tokens can run to kilobytes, so it is cut.
+    """
+    detail = str(error)
+    match = _ENGINE_POSITION.match(detail)
+    where = f" at line {match.group(1)}, column {match.group(2)}" if match else ""
+    detail = detail[match.end():] if match else detail
+    if len(detail) > 300:
+        detail = detail[:300].rstrip() + " …"
+    return f"SPARQL syntax error{where}: {detail}"
+
+
+def _request_id() -> str:
+    return g.get("request_id", "") or "-"
+
+
+@bp.errorhandler(QueryEvaluationError)
+def _evaluation_error(error: QueryEvaluationError) -> Response:
+    return _error(400, evaluation_message(error))
+
+
+def evaluation_message(error: QueryEvaluationError) -> str:
+    """A safe message for a query the engine could not evaluate; the detail goes to the log."""
+    logger.warning("query %s failed in the engine (request %s): %s",
+                   query_hash(_query_text()), _request_id(), error)
+    return (f"{error.public} (request id {_request_id()}). The query is well-formed but the "
+            "engine cannot evaluate it, e.g. it calls a function this endpoint does not have.")
+
+
+@bp.errorhandler(WorkerCrashed)
+def _worker_crashed(error: WorkerCrashed) -> Response:
+    return _error(500, crash_message(error))
+
+
+def crash_message(error: WorkerCrashed) -> str:
+    """What happened when the engine process died, and what the client can do about it."""
+    hint = ""
+    if "order" in _query_text().lower():
+        hint = (" A known cause is ORDER BY over a column that mixes numbers and strings, "
+                "which makes the engine (pyoxigraph 0.5) abort; order by STR(?x), or by a "
+                "typed expression such as xsd:decimal(?x), instead.")
+    return (f"The query engine process stopped while running this query (request id "
+            f"{_request_id()}, query {error.query_hash}); it has been replaced and other "
+            f"queries are not affected.{hint}")
+
+
+def _query_text() -> str:
+    return g.get("sparql_query", "")
 
 
 @bp.errorhandler(QueryTimeout)
@@ -121,7 +190,9 @@ def _engine_error(error: EngineError) -> Response:
 
 @bp.errorhandler(StoreError)
 def _store_error(error: StoreError) -> Response:
-    return _error(500, f"The query engine failed: {error}")
+    logger.error("query %s: store error (request %s): %s", query_hash(_query_text()),
+                 _request_id(), error)
+    return _error(500, f"The query engine failed (request id {_request_id()}).")
 
 
 @bp.errorhandler(HTTPException)
@@ -132,22 +203,10 @@ def _http_error(error: HTTPException) -> Response:
     return _error(error.code or 500, messages.get(error.code or 0, error.description or ""))
 
 
-@bp.after_request
-def _cors(response: Response) -> Response:
-    """Any web page may query the endpoint: it is public, read-only and sends no cookies."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = "X-SPARQL-Truncated, X-SPARQL-Max-Rows"
-    return response
-
-
 @bp.route("/sparql", methods=["OPTIONS"])
 def preflight() -> Response:
+    """OPTIONS: the methods the endpoint takes; ``web/cors.py`` adds the CORS headers."""
     response = Response(status=204)
-    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = request.headers.get(
-        "Access-Control-Request-Headers", "Accept, Content-Type"
-    )
-    response.headers["Access-Control-Max-Age"] = "86400"
     response.headers["Allow"] = "GET, HEAD, POST, OPTIONS"
     return response
 
@@ -174,12 +233,15 @@ def _read_request() -> _ProtocolRequest:
             raise sparql.UpdateRefused(sparql.READ_ONLY_MESSAGE)
         if mimetype == _QUERY_TYPE:
             raw = request.get_data(cache=True)
-            charset = request.mimetype_params.get("charset", "utf-8")
+            charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
+            if charset not in ("utf-8", "utf8"):
+                raise _Unsupported(f"charset={charset} is not supported: the SPARQL Protocol "
+                                   "requires the query in UTF-8.")
             try:
-                text = raw.decode(charset)
-            except (LookupError, UnicodeDecodeError) as error:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
                 raise sparql.MalformedQuery(
-                    f"The query body is not valid {charset}: {error}"
+                    f"The query body is not valid UTF-8 (byte {error.start})."
                 ) from None
             params = request.args
             queries = [text]
@@ -219,6 +281,7 @@ def endpoint() -> Response:
     if len(proto.queries) > 1:
         raise sparql.MalformedQuery("Send exactly one 'query' parameter.")
     text = proto.queries[0]
+    g.sparql_query = text
     cfg = config()
     if len(text.encode("utf-8")) > cfg.max_query_bytes:
         return _error(413, f"The query is too large: the limit is {cfg.max_query_bytes} bytes.")
@@ -259,10 +322,19 @@ def endpoint() -> Response:
         response.mimetype = served
     response.headers["Content-Length"] = str(len(result.body))
     response.headers["Vary"] = "Accept"
-    response.headers["X-SPARQL-Max-Rows"] = str(cfg.max_result_rows)
-    if result.truncated:
-        response.headers["X-SPARQL-Truncated"] = "true"
+    truncation_headers(response, result.truncated)
     return caching.remember(generation, cache_key, tag, response)
+
+
+def truncation_headers(response: Response, truncated: bool | str) -> None:
+    """Announce the caps, and which one cut this result (``rows`` or ``bytes``)."""
+    cfg = config()
+    response.headers["X-SPARQL-Max-Rows"] = str(cfg.max_result_rows)
+    response.headers["X-SPARQL-Max-Bytes"] = str(cfg.max_result_bytes)
+    if truncated:
+        response.headers["X-SPARQL-Truncated"] = "true"
+        response.headers["X-SPARQL-Truncated-By"] = truncated if isinstance(truncated, str) \
+            else "rows"
 
 
 def _chunks(body: bytes) -> Iterator[bytes]:
@@ -296,33 +368,62 @@ def _describe(formats: list[str]) -> Response:
     if media_type == sparql.HTML:
         response = Response(_query_page())
     else:
-        graph = service_description(public_url("sparql"), store().graphs())
+        graph = service_description(public_url("sparql"), store().graphs(), config())
         body = graph.serialize(format=_RDFLIB_FORMATS[media_type], encoding="utf-8")
         response = Response(body, mimetype=media_type)
     response.headers["Vary"] = "Accept"
     return response
 
 
-def service_description(endpoint_iri: str, graphs: list[str]) -> Graph:
-    """The SPARQL 1.1 Service Description of this endpoint, naming every published graph."""
+#: The terms this endpoint uses for what SPARQL 1.1 Service Description has no
+#: words for (its limits, its base IRI); documented in the README.
+SERVICE_NS = Namespace("https://w3id.org/clusterkb/service#")
+SPARQL12 = URIRef("https://www.w3.org/TR/sparql12-query/")
+#: The result formats that carry SPARQL 1.2 triple terms (CSV/TSV flatten them).
+_TRIPLE_TERM_FORMATS = (FORMATS.SPARQL_Results_JSON, FORMATS.SPARQL_Results_XML,
+                        FORMATS.Turtle, FORMATS["N-Triples"])
+
+
+def service_description(endpoint_iri: str, graphs: list[str], cfg=None) -> Graph:
+    """The SPARQL 1.1 Service Description of this endpoint, naming every published graph.
+
+    It says what the endpoint does, no more: SPARQL 1.1 Query with the SPARQL 1.2
+    additions the engine implements (``sd:languageExtension``), the union
+    default graph, the result formats, the limits and the base IRI that
+    relative IRIs in queries resolve against (``cfg``: the running config).
+    """
     g = Graph()
     g.bind("sd", SD)
     g.bind("formats", FORMATS)
     g.bind("dct", DCTERMS)
+    g.bind("ckbs", SERVICE_NS)
     service = BNode()
     g.add((service, RDF.type, SD.Service))
     g.add((service, SD.endpoint, URIRef(endpoint_iri)))
     g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    g.add((service, SD.languageExtension, SPARQL12))
     g.add((service, SD.feature, SD.UnionDefaultGraph))
     g.add((service, DCTERMS.title, Literal("clusterkb SPARQL endpoint (read-only)", lang="en")))
     for iri in _RESULT_FORMAT_IRIS:
         g.add((service, SD.resultFormat, iri))
+    for iri in _TRIPLE_TERM_FORMATS:
+        g.add((service, SERVICE_NS.tripleTermResultFormat, iri))
+    if cfg is not None:
+        g.add((service, SERVICE_NS.baseIRI, URIRef(cfg.base_iri)))
+        g.add((service, SERVICE_NS.maxQuerySeconds, Literal(cfg.query_timeout)))
+        g.add((service, SERVICE_NS.maxResultRows, Literal(cfg.max_result_rows)))
+        g.add((service, SERVICE_NS.maxResultBytes, Literal(cfg.max_result_bytes)))
+        g.add((service, SERVICE_NS.maxQueryBytes, Literal(cfg.max_query_bytes)))
+        if cfg.service_allowlist:
+            g.add((service, SD.feature, SD.BasicFederatedQuery))
     dataset = BNode()
     g.add((service, SD.defaultDataset, dataset))
     g.add((dataset, RDF.type, SD.Dataset))
     default_graph = BNode()
     g.add((dataset, SD.defaultGraph, default_graph))
     g.add((default_graph, RDF.type, SD.Graph))
+    g.add((default_graph, DCTERMS.description,
+           Literal("The union of the published named graphs listed here.", lang="en")))
     for iri in sorted(graphs):
         named = BNode()
         g.add((dataset, SD.namedGraph, named))

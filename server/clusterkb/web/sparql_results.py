@@ -19,6 +19,7 @@ from rdflib import Graph, Literal, URIRef
 from clusterkb import sparql
 from clusterkb.describe import add_labels, pick_label, short_name
 from clusterkb.store.base import QuerySyntaxError, QueryTimeout
+from clusterkb.store.pool import QueryEvaluationError, WorkerCrashed
 from clusterkb.web.context import config, store
 from clusterkb.web.resources import local_url
 from clusterkb.web.security import safe_href
@@ -35,7 +36,13 @@ _DOWNLOADS["boolean"] = _DOWNLOADS["solutions"]
 
 
 def render(text: str, proto, guard: sparql.QueryGuard) -> Response:
-    from clusterkb.web.sparql import _query_page
+    from clusterkb.web.sparql import (
+        _query_page,
+        crash_message,
+        evaluation_message,
+        syntax_message,
+        truncation_headers,
+    )
 
     cfg = config()
     try:
@@ -50,8 +57,11 @@ def render(text: str, proto, guard: sparql.QueryGuard) -> Response:
     except sparql.GuardError as error:
         return _page(_query_page(query=text, error=error.message), error.status)
     except QuerySyntaxError as error:
-        return _page(_query_page(query=text, error=f"The query engine could not parse the "
-                                                   f"query: {error}"), 400)
+        return _page(_query_page(query=text, error=syntax_message(error)), 400)
+    except QueryEvaluationError as error:
+        return _page(_query_page(query=text, error=evaluation_message(error)), 400)
+    except WorkerCrashed as error:
+        return _page(_query_page(query=text, error=crash_message(error)), 500)
     except QueryTimeout:
         return _page(_query_page(query=text, error=(
             f"The query ran longer than this endpoint's limit of {cfg.query_timeout:g} s and "
@@ -65,9 +75,7 @@ def render(text: str, proto, guard: sparql.QueryGuard) -> Response:
     body = _query_page(query=text, results=table, truncated=result.truncated,
                        downloads=downloads, kind=info.kind)
     response = _page(body, 200)
-    response.headers["X-SPARQL-Max-Rows"] = str(cfg.max_result_rows)
-    if result.truncated:
-        response.headers["X-SPARQL-Truncated"] = "true"
+    truncation_headers(response, result.truncated)
     return response
 
 
