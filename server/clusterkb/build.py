@@ -32,23 +32,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import BinaryIO
-from xml.etree.ElementTree import ParseError as XMLParseError
 
 import pyoxigraph as ox
-from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
-from defusedxml.ElementTree import iterparse
 from rdflib import Graph
 from tqdm import tqdm
 
 from clusterkb.config import DEFAULT_BASE_IRI, Config
+from clusterkb.jsonld_context import upload_contexts
 from clusterkb.namespaces import graph_iri
 from clusterkb.rdfio import (
     RDFParseError,
+    check_xml,
     engine_format,
     format_for_path,
     format_name,
     from_syntax_error,
-    local_contexts,
     parse_quads,
 )
 from clusterkb.store.embedded import EmbeddedStore, StoreWriter
@@ -223,19 +221,6 @@ def _open(path: Path) -> BinaryIO:
     return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115
 
 
-def _check_xml_file(path: Path) -> None:
-    """Refuse an RDF/XML file with a DTD, streaming it (no entity is ever expanded)."""
-    try:
-        with _open(path) as handle:
-            for _, element in iterparse(handle, forbid_dtd=True, forbid_entities=True,
-                                        forbid_external=True):
-                element.clear()
-    except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden):
-        raise LoadError(f"{path}: RDF/XML with a DTD or entities is not accepted") from None
-    except XMLParseError as error:
-        raise LoadError(f"{path}: XML is not well-formed: {error}") from None
-
-
 def load_files(store: EmbeddedStore, paths: list[Path], *, graph: str | None = None,
                fmt: str | None = None, progress: bool = False) -> dict[Path, str]:
     """Add RDF files to the store in one new generation; returns file -> graph of its triples.
@@ -267,13 +252,15 @@ def load_files(store: EmbeddedStore, paths: list[Path], *, graph: str | None = N
             try:
                 if name == "json-ld":
                     with _open(path) as handle:
-                        quads = parse_quads(handle.read(), name, contexts=local_contexts(config))
+                        quads = parse_quads(handle.read(), name,
+                                            contexts=upload_contexts(config))
                     writer.ox.extend(q if not isinstance(q.graph_name, ox.DefaultGraph)
                                      else ox.Quad(q.subject, q.predicate, q.object, node)
                                      for q in quads)
                 else:
                     if name == "rdf/xml":
-                        _check_xml_file(path)
+                        with _open(path) as handle:
+                            check_xml(handle)
                     with _open(path) as handle, tqdm(
                             total=path.stat().st_size if path.suffix != ".gz" else None,
                             desc=path.name, unit="B", unit_scale=True,

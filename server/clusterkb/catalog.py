@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
@@ -51,7 +51,7 @@ class Page:
 
     number: int = 1
     size: int | None = None  # None: every dataset (the build's full catalogue)
-    modified_since: date | None = None
+    modified_since: datetime | None = None  # aware; datasets changed at or after it
 
 
 def catalog_graph(config: Config, store: Store, *, public_url: str | None = None,
@@ -79,7 +79,8 @@ class _Builder:
         g = self.g
         datasets = self._dataset_entries()
         if page.modified_since is not None:
-            datasets = [d for d in datasets if d[1].date() >= page.modified_since]
+            datasets = [d for d in datasets
+                        if _aware(d[1]).replace(microsecond=0) >= page.modified_since]
         total = len(datasets)
         shown = datasets
         if page.size is not None:
@@ -360,20 +361,30 @@ class _Builder:
         return places
 
     def _temporal(self, node: URIRef, iri: str | None) -> None:
-        """Temporal coverage: the span of the dates the data mentions."""
-        where = f"GRAPH <{iri}> {{ ?s ?p ?d }}" if iri else "?s ?p ?d"
+        """Temporal coverage: the span of the dates the data itself states, or nothing.
+
+        Only dates of the described things count (founding, reference dates of
+        counts, events, projects), not bookkeeping (when a graph, a source or
+        the catalogue was made or changed). No dates, or one single day, is no
+        coverage: nothing is stated rather than an invented period.
+        """
+        where = f"GRAPH <{iri}> {{ ?s ?p ?d }}" if iri else \
+            f"GRAPH ?g {{ ?s ?p ?d }} FILTER(?g != <{graph_iri(self.base, 'catalog')}>)"
         rows = self.store.select(f"""
-            SELECT (MIN(?d) AS ?start) (MAX(?d) AS ?end) WHERE {{ {where}
-              FILTER(isLiteral(?d) && datatype(?d) = <{XSD.date}>) }}""")
-        start = rows[0].get("start") if rows else None
-        end = rows[0].get("end") if rows else None
-        if start is None or end is None:
-            start = end = Literal(self.modified.date(), datatype=XSD.date)
+            SELECT DISTINCT ?d WHERE {{ {where}
+              FILTER(isLiteral(?d) && datatype(?d) IN ({", ".join(f"<{t}>" for t in _DATE_TYPES)}))
+              FILTER(?p NOT IN ({", ".join(f"<{p}>" for p in _BOOKKEEPING)})) }}""")
+        spans = [span for row in rows if (span := _span(row["d"])) is not None]
+        if not spans:
+            return
+        start, end = min(s for s, _ in spans), max(e for _, e in spans)
+        if start == end:
+            return
         period = BNode()
         self.g.add((node, DCTERMS.temporal, period))
         self.g.add((period, RDF.type, DCTERMS.PeriodOfTime))
-        self.g.add((period, DCAT.startDate, Literal(str(start), datatype=XSD.date)))
-        self.g.add((period, DCAT.endDate, Literal(str(end), datatype=XSD.date)))
+        self.g.add((period, DCAT.startDate, Literal(start.isoformat(), datatype=XSD.date)))
+        self.g.add((period, DCAT.endDate, Literal(end.isoformat(), datatype=XSD.date)))
 
     def _issued(self) -> date:
         """The ontology's creation date if it states one, else the last change."""
@@ -397,7 +408,7 @@ class _Builder:
         def url(n: int) -> URIRef:
             query = f"page={n}"
             if page.modified_since is not None:
-                query += f"&modified_since={page.modified_since.isoformat()}"
+                query += f"&modified_since={query_moment(page.modified_since)}"
             return URIRef(f"{self.root}catalog?{query}")
 
         view = url(page.number)
@@ -412,18 +423,61 @@ class _Builder:
             g.add((view, HYDRA.next, url(page.number + 1)))
 
 
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _words(camel: str) -> str:
     """``NonProfitOrganisation`` -> ``Non profit organisation`` (a readable label)."""
     out = "".join(f" {c.lower()}" if c.isupper() and i else c for i, c in enumerate(camel))
     return out[:1].upper() + out[1:]
 
 
-def parse_date(value: str) -> date:
-    """An ISO date or date-time (``2025-01-31``, ``2025-01-31T10:00:00Z``) as a date."""
+#: Literal types whose values are dates of what the data describes.
+_DATE_TYPES = (XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth)
+#: Predicates whose dates say when a record was made, not what it covers.
+_BOOKKEEPING = (DCTERMS.created, DCTERMS.issued, DCTERMS.modified, DCTERMS.date,
+                PROV.generatedAtTime, PROV.invalidatedAtTime)
+
+
+def _span(value: Literal) -> tuple[date, date] | None:
+    """The first and last day a date-like literal covers (a year covers all its days)."""
+    text = str(value).strip()
     try:
-        return date.fromisoformat(value)
+        if value.datatype == XSD.gYear:
+            year = int(text[:4])
+            return date(year, 1, 1), date(year, 12, 31)
+        if value.datatype == XSD.gYearMonth:
+            year, month = int(text[:4]), int(text[5:7])
+            following = date(year + month // 12, month % 12 + 1, 1)
+            return date(year, month, 1), date.fromordinal(following.toordinal() - 1)
+        day = date.fromisoformat(text[:10])
     except ValueError:
-        return datetime.fromisoformat(value).date()
+        return None  # malformed or out of range (a negative year): no coverage from it
+    return day, day
+
+
+def parse_moment(value: str) -> datetime:
+    """An ISO date or date-time (``2025-01-31``, ``2025-01-31T10:00:00Z``) as an aware
+    date-time: a date is its first instant in UTC, a time without zone is UTC.
+
+    A ``+`` of a zone offset that arrived unencoded in a query string reads as a
+    space; it is put back.
+    """
+    value = value.strip()
+    try:
+        return datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
+    except ValueError:
+        pass
+    if " " in value[10:]:
+        value = value[:10] + value[10:].replace(" ", "+")
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def query_moment(moment: datetime) -> str:
+    """``moment`` as it goes back into a query string: UTC, ``Z``, no ``+`` to encode."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def timestamp(moment: datetime) -> Literal:

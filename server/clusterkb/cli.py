@@ -47,8 +47,6 @@ def serve(host: str | None, port: int | None, store_dir: str | None,
     """Serve the KB over HTTP with a production WSGI server (waitress, or gunicorn workers)."""
     from pathlib import Path
 
-    import waitress
-
     from clusterkb.web import create_app
 
     config = _config(host=host, port=port, base_iri=base_iri,
@@ -56,6 +54,12 @@ def serve(host: str | None, port: int | None, store_dir: str | None,
                      endpoint=endpoint, update_endpoint=update_endpoint,
                      gsp_endpoint=gsp_endpoint, endpoint_user=endpoint_user,
                      endpoint_password_file=endpoint_password_file, workers=workers)
+    from clusterkb.web.urls import check_public_url
+
+    try:
+        check_public_url(config.public_url)
+    except ValueError as error:
+        _fail(str(error), EXIT_USAGE)
     if config.workers > 1:
         from clusterkb.multiworker import serve_workers
 
@@ -67,11 +71,9 @@ def serve(host: str | None, port: int | None, store_dir: str | None,
     store = _open_store_built(config)
     app = create_app(config, store)
     click.echo(f"clusterkb serving on http://{config.host}:{config.port}/", err=True)
-    from clusterkb.web.security import max_request_body
+    from clusterkb.web.serving import serve as serve_app
 
-    # waitress buffers a body before the app sees it: it must refuse oversized ones itself.
-    waitress.serve(app, host=config.host, port=config.port, threads=config.threads,
-                   ident="clusterkb", max_request_body_size=max_request_body(config))
+    serve_app(app, config)  # waitress, with the security headers on its own error answers
 
 
 # --- store commands: build, load, dump (and serve's first build) -------------------------------
@@ -328,11 +330,11 @@ def validate_command(files: tuple[str, ...], output_format: str,
     from rdflib import Dataset
 
     from clusterkb import validation
+    from clusterkb.jsonld_context import upload_contexts
     from clusterkb.rdfio import (
         RDFParseError,
         format_for_path,
         format_name,
-        local_contexts,
         parse_dataset,
         read_limited,
     )
@@ -358,7 +360,7 @@ def validate_command(files: tuple[str, ...], output_format: str,
                             data = read_limited(stream, config.max_upload_bytes)
                     parsed = parse_dataset(data, fmt, base_iri=config.base_iri,
                                            max_bytes=config.max_upload_bytes,
-                                           contexts=local_contexts(config))
+                                           contexts=upload_contexts(config))
                 except RDFParseError as error:
                     _fail(f"{where}: {error}", EXIT_USAGE)
                 except OSError as error:

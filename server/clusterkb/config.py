@@ -63,6 +63,10 @@ class Config:
     max_upload_bytes: int = 5 * 1024 * 1024
     # triples per upload: bounds the memory and time of validating it (profiles have ~500)
     max_upload_triples: int = 5_000
+    # validation of uploads (validation_pool.py): seconds per upload before its worker
+    # process is killed (503), and how many worker processes validate at once
+    validation_timeout: float = 20.0
+    validation_workers: int = 2
     # submissions: failed token checks allowed per client (IP) per minute before 429
     auth_failures_per_minute: int = 10
     # submissions: per-token quotas, and how long a browser sign-in lasts (seconds)
@@ -83,6 +87,18 @@ class Config:
     endpoint_auth: str = "digest"  # or "basic": how the credentials are sent
     # web worker processes of ``clusterkb serve`` (1: one waitress process)
     workers: int = 1
+    # web floor (web/urls.py, web/limits.py): where the server is reached, and what one
+    # client may hold. public_url (e.g. https://kb.example.org/) fixes every generated
+    # absolute URL; empty: the request's host when it is allowed (loopback names and
+    # allowed_hosts), else http://host:port. trusted_proxies: how many reverse proxies
+    # in front set X-Forwarded-* (0: those headers are ignored).
+    public_url: str = ""
+    allowed_hosts: tuple[str, ...] = ()
+    trusted_proxies: int = 0
+    # concurrent slow requests (queries, uploads) per process (0: threads - 2, at least 1),
+    # and requests one client may have in flight at once
+    max_slow_requests: int = 0
+    max_requests_per_client: int = 4
 
     @property
     def store_path(self) -> Path:
@@ -105,6 +121,8 @@ class Config:
         config = cls(**values)  # type: ignore[arg-type]
         if not config.base_iri.endswith(("/", "#")):
             config = replace(config, base_iri=config.base_iri + "/")
+        if config.public_url and not config.public_url.endswith("/"):
+            config = replace(config, public_url=config.public_url + "/")
         return config
 
 
@@ -116,10 +134,11 @@ def _coerce(name: str, raw: str) -> object:
                 "catalog_page_size", "max_query_bytes", "max_upload_triples",
                 "auth_failures_per_minute", "workers", "max_pending_per_token",
                 "max_upload_bytes_per_token_day", "session_max_age",
-                "result_cache_bytes"}:
+                "result_cache_bytes", "validation_workers", "trusted_proxies",
+                "max_slow_requests", "max_requests_per_client"}:
         return int(raw)
-    if name == "query_timeout":
+    if name in {"query_timeout", "validation_timeout"}:
         return float(raw)
-    if name == "service_allowlist":
+    if name in ("service_allowlist", "allowed_hosts"):
         return tuple(s for s in raw.split() if s)
     return raw

@@ -5,9 +5,11 @@ base IRI serves it with the instance and concept prefixes (``{base}id/``,
 ``{base}vocab/``) rewritten, so compact IRIs such as ``cluster:rohealth`` mean
 this deployment's resources. The ontology namespace is fixed and not rewritten.
 
-Both the ``/context.jsonld`` route and the upload parser use ``load_context``,
-so the context a submitter references is resolved from this file, never
-fetched over the network.
+This is the only loader of the context: the ``/context.jsonld`` route, the
+upload parser of ``/validate`` and ``/submissions``, the CLI (``validate``,
+``load``) and ``build`` all go through ``load_context`` (``upload_contexts``),
+so a context reference is resolved from this file, never fetched over the
+network, and expands the same everywhere under any base IRI.
 """
 
 from __future__ import annotations
@@ -30,6 +32,17 @@ def load_context(config: Config) -> dict:
     """The context document (``{"@context": {...}}``) for ``config``'s base IRI."""
     path = config.ontology_dir / CONTEXT_FILE
     return json.loads(_rebased_text(path, path.stat().st_mtime_ns, config.base_iri))
+
+
+def upload_contexts(config: Config) -> dict[str, dict]:
+    """The contexts an upload may reference (``rdfio``'s ``contexts``): ours, by its IRI.
+
+    Empty when the ontology folder has no context file, so then every context
+    reference is refused.
+    """
+    if not (config.ontology_dir / CONTEXT_FILE).is_file():
+        return {}
+    return {context_url(config): load_context(config)}
 
 
 def context_bytes(config: Config) -> bytes:

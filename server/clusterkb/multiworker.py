@@ -11,6 +11,11 @@ they are stateless.
 
 Each response says which process answered in ``X-Worker`` (its PID), so a
 load balancer check or a test can tell the workers apart.
+
+Proxy headers are the app's business (``ProxyFix`` with
+``CLUSTERKB_TRUSTED_PROXIES``, as under waitress), so gunicorn trusts no
+address with its own ``X-Forwarded-Proto`` handling: a local client could
+otherwise switch the scheme of the URLs the app writes.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ class _Gunicorn(BaseApplication):
             "timeout": max(60, int(c.query_timeout * 2) + 30), "graceful_timeout": 10,
             "proc_name": "clusterkb", "accesslog": None,
             "control_socket_disable": True,  # one fixed path per user: instances would clash
+            "forwarded_allow_ips": "",  # see the module docstring
         }.items():
             self.cfg.set(key, value)
 

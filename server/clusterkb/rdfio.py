@@ -18,15 +18,16 @@ turns into exit code 2 and the web layer into HTTP 400 (413 for ``RDFTooLarge``)
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urljoin
 
 import pyoxigraph as ox
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
-from defusedxml.ElementTree import ParseError, fromstring
+from defusedxml.ElementTree import ParseError, iterparse
 from rdflib import Dataset, Graph, URIRef
 
 from clusterkb.store.terms import to_rdflib
@@ -116,17 +117,6 @@ def read_limited(stream: BinaryIO, max_bytes: int) -> bytes:
 
 # --- JSON-LD contexts ----------------------------------------------------------------------
 
-def local_contexts(config) -> dict[str, Any]:
-    """The contexts a JSON-LD upload may use: ``{base}context.jsonld`` when the file exists.
-
-    The file is looked up as ``context.jsonld`` in the ontology folder.
-    """
-    path = Path(config.ontology_dir) / "context.jsonld"
-    if not path.is_file():
-        return {}
-    return {f"{config.base_iri}context.jsonld": json.loads(path.read_text(encoding="utf-8"))}
-
-
 def inline_contexts(document: Any, contexts: Mapping[str, Any],
                     base_iri: str | None = None) -> Any:
     """Replace every context reference in a JSON-LD document by the local document it names.
@@ -186,10 +176,19 @@ def _prepare_jsonld(data: bytes, contexts: Mapping[str, Any], base_iri: str | No
     return json.dumps(document).encode("utf-8")
 
 
-def check_xml(data: bytes) -> None:
-    """Refuse XML with a DTD (hence any entity) or that is not well-formed."""
+def check_xml(source: bytes | BinaryIO) -> None:
+    """Refuse XML with a DTD (hence any entity) or that is not well-formed.
+
+    ``source`` is the document or a binary stream of it; it is read in one
+    streaming pass that keeps no tree, so a multi-gigabyte file given to
+    ``load`` costs no memory. The one DTD check of the package (uploads and
+    ``build``/``load`` files alike).
+    """
+    stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     try:
-        fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        for _, element in iterparse(stream, forbid_dtd=True, forbid_entities=True,
+                                    forbid_external=True):
+            element.clear()
     except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden):
         raise RDFParseError("RDF/XML with a DTD or entity declarations is not accepted") from None
     except ParseError as error:
@@ -203,12 +202,15 @@ def check_xml(data: bytes) -> None:
 def parse_quads(data: bytes, fmt: str, *, base_iri: str | None = None,
                 max_bytes: int | None = None,
                 contexts: Mapping[str, Any] | None = None,
-                max_triples: int | None = None) -> Iterator[ox.Quad]:
+                max_triples: int | None = None,
+                rename_blank_nodes: bool = True) -> Iterator[ox.Quad]:
     """Parse ``data`` safely into engine quads (blank nodes renamed apart).
 
     ``max_triples`` stops parsing at the first quad over the limit
     (``RDFTooLarge``): a few MB of nested collections is millions of triples,
     and holding and validating those would take minutes and gigabytes.
+    ``rename_blank_nodes=False`` keeps the labels of blank nodes: for N-Quads the
+    server wrote itself (handing a parsed upload to a validation worker).
     """
     name = format_name(fmt)
     if max_bytes is not None and len(data) > max_bytes:
@@ -220,7 +222,7 @@ def parse_quads(data: bytes, fmt: str, *, base_iri: str | None = None,
     try:
         quads = []
         for quad in ox.parse(data, FORMATS[name][0], base_iri=base_iri,
-                             rename_blank_nodes=True):
+                             rename_blank_nodes=rename_blank_nodes):
             quads.append(quad)
             if max_triples is not None and len(quads) > max_triples:
                 raise RDFTooLarge(f"input has more than the limit of {max_triples} triples")
@@ -244,11 +246,18 @@ def from_syntax_error(error: SyntaxError) -> RDFParseError:
 def parse_dataset(data: bytes, fmt: str, *, base_iri: str | None = None,
                   max_bytes: int | None = None,
                   contexts: Mapping[str, Any] | None = None,
-                  max_triples: int | None = None) -> Dataset:
+                  max_triples: int | None = None,
+                  rename_blank_nodes: bool = True) -> Dataset:
     """Parse into an rdflib Dataset (triples of graph formats land in its default graph)."""
+    return to_dataset(parse_quads(data, fmt, base_iri=base_iri, max_bytes=max_bytes,
+                                  contexts=contexts, max_triples=max_triples,
+                                  rename_blank_nodes=rename_blank_nodes))
+
+
+def to_dataset(quads: Iterable[ox.Quad]) -> Dataset:
+    """Engine quads as an rdflib Dataset (default-graph quads in its default graph)."""
     dataset = Dataset()
-    for quad in parse_quads(data, fmt, base_iri=base_iri, max_bytes=max_bytes,
-                            contexts=contexts, max_triples=max_triples):
+    for quad in quads:
         triple = (to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object))
         if isinstance(quad.graph_name, ox.DefaultGraph):
             dataset.default_graph.add(triple)

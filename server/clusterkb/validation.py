@@ -21,6 +21,10 @@ Why this module exists rather than calls to ``pyshacl.validate`` everywhere:
   ``ckbsh:UsesUndefinedTerm``: finding them is one pass in Python, while the
   same scan in rdflib's SPARQL would double the time of a validation.
 
+* **Isolation.** This module validates in the calling process and cannot be
+  interrupted; uploads from the web run it inside ``clusterkb.validation_pool``
+  (killable worker processes with a time limit), which call the same functions.
+
 ``ValidationReport.to_json()`` returns a stable, documented dict::
 
     {"conforms": bool,                      # True when there is no sh:Violation
@@ -32,8 +36,16 @@ Why this module exists rather than calls to ``pyshacl.validate`` everywhere:
                   "constraint": str,        # constraint component IRI (sh:...ConstraintComponent)
                   "severity": "Violation"|"Warning"|"Info",
                   "message": str,
-                  "shape": str|None}]}      # IRI of the property/node shape that failed, or
+                  "shape": str|None,        # IRI of the property/node shape that failed, or
                                             # of the named SPARQL constraint (sh:sparql) that failed
+                  # for people (``clusterkb.explain``; None when not known):
+                  "field": str|None,        # the property as the upload names it (JSON key)
+                  "written": str|None,      # the value as written in the upload
+                  "line": int|None, "column": int|None,  # where, 1-based
+                  "allowed": [{"value": str, "iri": str, "label": str}]|None,  # a list's values
+                  "scheme": str|None}],     # IRI (and page) of that concept scheme
+     "criteria": [...]}                     # the second check (``check_criteria``), results
+                                            # as above, all warnings, not in counts/conforms
 """
 
 from __future__ import annotations
@@ -42,7 +54,7 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,16 +68,15 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
-from clusterkb.config import Config
+from clusterkb.config import DEFAULT_BASE_IRI, Config
+from clusterkb.jsonld_context import upload_contexts
 from clusterkb.namespaces import LEGAL, SH, graph_iri
 from clusterkb.rdfio import (
     RDFParseError,
     format_for_path,
-    local_contexts,
     parse_dataset,
     parse_graph,
 )
-from clusterkb.sparql import RDFLIB_PARSER_LOCK
 
 CKBSH = Namespace("https://w3id.org/clusterkb/shapes#")
 PUBLISHED_GRAPH = CKBSH.PublishedGraph
@@ -73,13 +84,19 @@ USES_UNDEFINED_TERM = CKBSH.UsesUndefinedTerm
 CKB_NAMESPACE = "https://w3id.org/clusterkb/ontology#"
 
 SEVERITIES = ("Violation", "Warning", "Info")
+#: Shapes of the second check (``check_criteria``), in this folder of the shapes folder.
+CRITERIA_DIR = "criteria"
+#: Parts of the default base IRI that move with a configured base IRI, as in the
+#: JSON-LD context (``jsonld_context``): instances, concepts and graphs. The
+#: ontology and shapes namespaces are permanent and never move.
+_REBASED_PARTS = ("id/", "vocab/", "graph/")
 _LABEL_PROPERTIES = (SKOS.prefLabel, RDFS.label, SDO.name, FOAF.name, LEGAL.legalName,
                      DCTERMS.title)
 # What validation needs from the ontology and concept schemes: types (sh:class,
 # targets), the class hierarchy, and scheme membership and hierarchy of concepts.
 _CONTEXT_PREDICATES = (RDF.type, RDFS.subClassOf, RDFS.subPropertyOf, RDFS.isDefinedBy,
                        SKOS.inScheme, SKOS.topConceptOf, SKOS.broader)
-_PREFIXES = {
+PREFIXES = {
     "sh": str(SH), "ckbsh": str(CKBSH), "ckb": "https://w3id.org/clusterkb/ontology#",
     "org": "http://www.w3.org/ns/org#", "schema": str(SDO), "skos": str(SKOS),
     "rdfs": str(RDFS), "dct": str(DCTERMS), "foaf": str(FOAF), "prov": "http://www.w3.org/ns/prov#",
@@ -95,7 +112,7 @@ __all__ = ["RDFParseError", "ValidationReport", "ValidationResult", "compact", "
 
 def compact(iri: str) -> str:
     """``ckb:awardLevel`` for a known namespace, else the IRI in angle brackets (for humans)."""
-    for prefix, namespace in _PREFIXES.items():
+    for prefix, namespace in PREFIXES.items():
         if iri.startswith(namespace) and iri != namespace:
             return f"{prefix}:{iri[len(namespace):]}"
     return f"<{iri}>"
@@ -113,11 +130,29 @@ class ValidationResult:
     severity: str
     message: str
     shape: str | None
+    # What a person needs to find and fix it (``clusterkb.explain`` fills these in).
+    field: str | None = None
+    written: str | None = None
+    line: int | None = None
+    column: int | None = None
+    allowed: tuple[dict[str, str], ...] | None = None
+    scheme: str | None = None
 
-    def to_dict(self) -> dict[str, str | None]:
-        return {"focus": self.focus, "focus_label": self.focus_label, "path": self.path,
-                "value": self.value, "constraint": self.constraint, "severity": self.severity,
-                "message": self.message, "shape": self.shape}
+    def to_dict(self) -> dict:
+        body = asdict(self)
+        body["allowed"] = list(self.allowed) if self.allowed is not None else None
+        return body
+
+    @classmethod
+    def from_dict(cls, body: dict) -> ValidationResult:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in body.items() if k in known}
+        if values.get("allowed") is not None:
+            values["allowed"] = tuple(values["allowed"])
+        return cls(**values)
+
+    def explained(self, **details) -> ValidationResult:
+        return replace(self, **details)
 
 
 @dataclass
@@ -126,6 +161,9 @@ class ValidationReport:
 
     results: list[ValidationResult]
     graph: Graph = field(repr=False)
+    #: The second check (``check_criteria``): warnings apart from the results, never
+    #: counted in ``counts`` or ``conforms``.
+    criteria: list[ValidationResult] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -146,7 +184,8 @@ class ValidationReport:
 
     def to_json(self) -> dict:
         return {"conforms": self.conforms, "counts": self.counts,
-                "results": [r.to_dict() for r in self.results]}
+                "results": [r.to_dict() for r in self.results],
+                "criteria": [r.to_dict() for r in self.criteria]}
 
     def to_turtle(self) -> str:
         return self.graph.serialize(format="turtle")
@@ -154,22 +193,57 @@ class ValidationReport:
     def to_jsonld(self) -> str:
         return self.graph.serialize(format="json-ld", auto_compact=True)
 
+    def to_wire(self) -> dict:
+        """A picklable form (results and the report graph as N-Triples) for worker processes."""
+        return {"results": [r.to_dict() for r in self.results],
+                "criteria": [r.to_dict() for r in self.criteria],
+                "graph": self.graph.serialize(format="nt", encoding="utf-8")}
+
+    @classmethod
+    def from_wire(cls, wire: dict) -> ValidationReport:
+        graph = parse_graph(wire["graph"], "nt") if wire["graph"].strip() else Graph()
+        return cls([ValidationResult.from_dict(r) for r in wire["results"]], graph,
+                   [ValidationResult.from_dict(r) for r in wire.get("criteria", [])])
+
     def text(self) -> str:
         counts = self.counts
         verdict = "conforms" if self.conforms else "does NOT conform"
         lines = [f"Validation: {verdict} ({counts['Violation']} violation(s), "
                  f"{counts['Warning']} warning(s), {counts['Info']} info(s))"]
-        for focus, results in self.by_focus().items():
-            shown = compact(focus) if not focus.startswith("_:") else focus
-            label = results[0].focus_label
-            lines.append("")
-            lines.append(f"{shown}" + (f"  \"{label}\"" if label else ""))
-            for r in results:
-                where = f"path {_short_path(r.path)}" if r.path else "the node itself"
-                value = f", value {_short_value(r.value)}" if r.value is not None else ""
-                lines.append(f"  [{r.severity}] {where}{value}")
-                lines.append(f"      {r.message}")
+        lines += _text_groups(self.by_focus())
+        if self.criteria:
+            lines += ["", f"ECCP profile criteria ({len(self.criteria)} not met; advice, "
+                          "not a reason to refuse):"]
+            groups: dict[str, list[ValidationResult]] = {}
+            for result in self.criteria:
+                groups.setdefault(result.focus, []).append(result)
+            lines += _text_groups(groups)
         return "\n".join(lines) + "\n"
+
+
+def _text_groups(groups: dict[str, list[ValidationResult]]) -> list[str]:
+    lines: list[str] = []
+    for focus, results in groups.items():
+        shown = compact(focus) if not focus.startswith("_:") else focus
+        label = results[0].focus_label
+        lines.append("")
+        lines.append(f"{shown}" + (f"  \"{label}\"" if label else ""))
+        for r in results:
+            where = f"path {_short_path(r.path)}" if r.path else "the node itself"
+            if r.field:
+                where = f"field \"{r.field}\""
+            value = f", value {_short_value(r.value)}" if r.value is not None else ""
+            if r.written is not None:
+                value = f", written {r.written}"
+            if r.line is not None:
+                value += f" (line {r.line}, column {r.column})"
+            lines.append(f"  [{r.severity}] {where}{value}")
+            lines.append(f"      {r.message}")
+            if r.allowed:
+                lines.append("      allowed: " + ", ".join(
+                    f"{a['value']} ({a['label']})" if a.get("label") else a["value"]
+                    for a in r.allowed))
+    return lines
 
 
 def _short_path(path: str) -> str:
@@ -192,7 +266,11 @@ class _Context:
     shapes_graph: ShapesGraph
     extra: Graph  # ontology + concept schemes, mixed into every data graph
     defined_terms: frozenset[URIRef]  # ckb: terms the ontology defines (rdfs:isDefinedBy)
-    lock: threading.Lock  # pyshacl's ShapesGraph keeps per-run caches: one run at a time
+    # pyshacl's ShapesGraph keeps per-run caches, and rdflib's SPARQL parser is not
+    # thread-safe: one run at a time per context. In a validation worker process
+    # (one request at a time) it is never contended.
+    lock: threading.Lock
+    concepts: dict[str, list[tuple[str, str]]]  # scheme IRI -> [(concept IRI, English label)]
     prepared: dict[str, Query] = field(default_factory=dict)  # SPARQL text -> parsed query
 
 
@@ -210,28 +288,62 @@ class _PreparedQueryGraph(RdfLibDataGraph):
     def query(self, query_object, *args, **kwargs):  # type: ignore[override]
         if isinstance(query_object, str):
             prepared = self._prepared.get(query_object)
-            if prepared is None:
-                with RDFLIB_PARSER_LOCK:  # rdflib's parser is not thread-safe
-                    prepared = self._prepared[query_object] = prepareQuery(query_object)
+            if prepared is None:  # parsed under the context's lock (see _Context.lock)
+                prepared = self._prepared[query_object] = prepareQuery(query_object)
             query_object = prepared
         return super().query(query_object, *args, **kwargs)
 
 
-def _read_turtle_files(paths: Iterable[Path]) -> Graph:
+def _read_turtle_files(paths: Iterable[Path], base_iri: str) -> Graph:
     graph = Graph()
     for path in sorted(paths):
         try:
             graph += parse_graph(path.read_bytes(), "turtle", base_iri=path.as_uri())
         except RDFParseError as error:
             raise RDFParseError(f"{path}: {error.message}", error.line, error.column) from None
-    return graph
+    return rebased(graph, base_iri)
+
+
+def rebased(graph: Graph, base_iri: str) -> Graph:
+    """``graph`` with the default base's instances, concepts and graphs moved under ``base_iri``.
+
+    The files are written for the default base; a deployment with another base
+    publishes them moved (``build``) and its JSON-LD context expands to the moved
+    IRIs (``jsonld_context``), so the shapes and concepts validated against must
+    move the same way, or every concept of a submission would be "not in scheme".
+    """
+    if base_iri == DEFAULT_BASE_IRI:
+        return graph
+    moved = tuple(DEFAULT_BASE_IRI + part for part in _REBASED_PARTS)
+
+    def move(term: Node) -> Node:
+        if isinstance(term, URIRef) and str(term).startswith(moved):  # URIRef: no tuples
+            return URIRef(base_iri + term[len(DEFAULT_BASE_IRI):])
+        if isinstance(term, Literal) and term.datatype is not None:
+            return Literal(term, datatype=move(term.datatype))
+        return term
+
+    out = Graph()
+    for s, p, o in graph:
+        out.add((move(s), move(p), move(o)))
+    return out
+
+
+def _concept_lists(ontology: Graph) -> dict[str, list[tuple[str, str]]]:
+    """Each scheme's concepts with their English (else any) label, sorted by label."""
+    lists: dict[str, list[tuple[str, str]]] = {}
+    for concept, scheme in ontology.subject_objects(SKOS.inScheme):
+        label = _label(ontology, concept) or str(concept).rsplit("/", 1)[-1]
+        lists.setdefault(str(scheme), []).append((str(concept), label))
+    return {scheme: sorted(items, key=lambda item: (item[1].casefold(), item[0]))
+            for scheme, items in lists.items()}
 
 
 @lru_cache(maxsize=8)
-def _context(shapes_dir: Path, ontology_dir: Path) -> _Context:
-    shapes = _read_turtle_files(shapes_dir.glob("*.ttl"))
+def _context(shapes_dir: Path, ontology_dir: Path, base_iri: str = DEFAULT_BASE_IRI) -> _Context:
+    shapes = _read_turtle_files(shapes_dir.glob("*.ttl"), base_iri)
     ontology = _read_turtle_files(list(ontology_dir.glob("*.ttl"))
-                                  + list(ontology_dir.glob("vocabularies/*.ttl")))
+                                  + list(ontology_dir.glob("vocabularies/*.ttl")), base_iri)
     extra = Graph()  # only what the shapes look at: copied into every data graph, so keep it small
     for predicate in _CONTEXT_PREDICATES:
         for s, o in ontology.subject_objects(predicate):
@@ -240,11 +352,14 @@ def _context(shapes_dir: Path, ontology_dir: Path) -> _Context:
     shapes_graph.shapes  # noqa: B018  (harvests and parses the shapes once, now)
     defined = frozenset(s for s in ontology.subjects(RDFS.isDefinedBy, None)
                         if isinstance(s, URIRef) and str(s).startswith(CKB_NAMESPACE))
-    return _Context(shapes, shapes_graph, extra, defined, threading.Lock())
+    return _Context(shapes, shapes_graph, extra, defined, threading.Lock(),
+                    _concept_lists(ontology))
 
 
-def _get_context(config: Config) -> _Context:
-    return _context(Path(config.shapes_dir).resolve(), Path(config.ontology_dir).resolve())
+def get_context(config: Config) -> _Context:
+    """The shared context of ``config`` (shapes, ontology, vocabularies), built once per process."""
+    return _context(Path(config.shapes_dir).resolve(), Path(config.ontology_dir).resolve(),
+                    config.base_iri)
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -289,7 +404,7 @@ def validate_bytes(data: bytes, fmt: str, config: Config, *,
     line and column) for unreadable input.
     """
     dataset = parse_dataset(data, fmt, base_iri=base_iri or config.base_iri,
-                            max_bytes=config.max_upload_bytes, contexts=local_contexts(config))
+                            max_bytes=config.max_upload_bytes, contexts=upload_contexts(config))
     return validate_parsed(dataset, config)
 
 
@@ -311,12 +426,13 @@ def kb_dataset(config: Config) -> Dataset:
             continue
         name = path.relative_to(kb_dir).with_suffix("").as_posix()
         try:
-            parsed = parse_dataset(path.read_bytes(), fmt, base_iri=config.base_iri)
+            parsed = parse_dataset(path.read_bytes(), fmt, base_iri=config.base_iri,
+                                   contexts=upload_contexts(config))
         except RDFParseError as error:
             raise RDFParseError(f"{path}: {error.message}", error.line, error.column) from None
         target = dataset.graph(URIRef(graph_iri(config.base_iri, name)))
         for graph in parsed.graphs():
-            target += graph
+            target += rebased(graph, config.base_iri)
     return dataset
 
 
@@ -326,7 +442,33 @@ def validate_kb(config: Config) -> ValidationReport:
 
 
 def _validate(data: Graph, config: Config, markers: Graph | None = None) -> ValidationReport:
-    context = _get_context(config)
+    return _run(get_context(config), data, markers)
+
+
+def check_criteria(dataset: Dataset, config: Config) -> list[ValidationResult]:
+    """The second check: the shapes of ``shapes/criteria/`` (the ECCP's profile criteria).
+
+    Their results are advice for a profile, never a reason to refuse it: they are
+    reported apart (``ValidationReport.criteria``), as warnings whatever their
+    shapes say, and do not count in ``conforms``. Empty without that folder.
+    """
+    folder = Path(config.shapes_dir) / CRITERIA_DIR
+    if not any(folder.glob("*.ttl")):
+        return []
+    context = _context(folder.resolve(), Path(config.ontology_dir).resolve(), config.base_iri)
+    results = _run(context, merged_graph(dataset)).results
+    return [replace(r, severity="Warning") if r.severity == "Violation" else r for r in results]
+
+
+def merged_graph(dataset: Dataset) -> Graph:
+    """All the triples of a dataset in one graph."""
+    graph = Graph()
+    for part in dataset.graphs():
+        graph += part
+    return graph
+
+
+def _run(context: _Context, data: Graph, markers: Graph | None = None) -> ValidationReport:
     combined = Graph()
     combined += context.extra
     combined += data
@@ -390,16 +532,25 @@ def _term(node: Node) -> str:
 
 
 def _label(data: Graph, node: Node | None) -> str | None:
-    """The focus node's name: an English label first, then any."""
+    """The node's name, the same whatever the order of the graph.
+
+    The first label property (in ``_LABEL_PROPERTIES`` order) that has a literal;
+    among its values English first, then untagged, then other languages, ties
+    broken by the text itself.
+    """
     if node is None:
         return None
     for prop in _LABEL_PROPERTIES:
         labels = [o for o in data.objects(node, prop) if isinstance(o, Literal)]
-        for lang in ("en", None):
-            for label in labels:
-                if label.language == lang or lang is None:
-                    return str(label)
+        if labels:
+            return str(min(labels, key=_label_rank))
     return None
+
+
+def _label_rank(label: Literal) -> tuple[int, str, str]:
+    language = (label.language or "").lower()
+    rank = 0 if language == "en" or language.startswith("en-") else 1 if not language else 2
+    return rank, language, str(label)
 
 
 def _path(graph: Graph, path: Node) -> str:

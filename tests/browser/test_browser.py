@@ -1,8 +1,8 @@
 """The web pages in a real browser (headless Chromium) against a real server process.
 
 Each test saves a screenshot under its ``tmp_path``. Requests may only go to the
-server: the pages must work with no network (the SPARQL editor from the CDN is an
-optional extra that is refused here).
+server: the pages must work with no network (everything they load, the SPARQL editor
+included, ships with the package).
 """
 
 from __future__ import annotations
@@ -88,8 +88,8 @@ def test_running_an_example_query_shows_a_results_table(page, live_server, tmp_p
     assert "ROHEALTH" in row and "Silver" in row
     assert page.get_by_role("link", name="CSV").get_attribute("href").endswith("format=csv")
     shoot(page, tmp_path, "query")
-    # The editor from the CDN could not load; the plain form did the work.
-    assert all(url.startswith("https://cdn.jsdelivr.net/") for url in page.outside)
+    # Nothing was asked of any other host: the editor ships with the package.
+    assert page.outside == []
     assert page.errors == []
 
 

@@ -55,10 +55,10 @@ def _entry(size: int) -> CachedResponse:
 
 def test_byte_bound_evicts_the_least_recently_used() -> None:
     cache = ResultCache(max_bytes=3000, max_entry=1000)
-    for key in "abc":
-        assert cache.put("g1", key, _entry(900))
+    for key in "abc":  # 700 bytes of body, plus the fixed cost of an entry: three fit
+        assert cache.put("g1", key, _entry(700))
     assert cache.get("g1", "a") is not None  # a is now the most recent
-    cache.put("g1", "d", _entry(900))  # over 3000 bytes: the oldest (b) goes
+    cache.put("g1", "d", _entry(700))  # over 3000 bytes: the oldest (b) goes
     assert cache.get("g1", "b") is None
     assert cache.get("g1", "a") is not None and cache.get("g1", "d") is not None
     assert cache.size <= 3000
@@ -71,6 +71,37 @@ def test_too_large_entries_are_not_kept_and_a_new_generation_empties_it() -> Non
     cache.put("g1", "small", _entry(100))
     assert cache.get("g2", "small") is None
     assert len(cache) == 0 and cache.size == 0
+
+
+def test_keys_count_against_the_budget_so_large_queries_cannot_grow_memory() -> None:
+    """Keys hold query texts (up to 256 KB): 300 distinct 100 KB keys with tiny bodies
+    once kept 30 MB in a cache whose budget was 64 KB, since only bodies were counted."""
+    import tracemalloc
+
+    cache = ResultCache(max_bytes=64 * 1024, max_entry=1000)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(300):
+            key = ("sparql", f"# {i}\n" + "x" * 100_000, "application/json")
+            assert cache.put("g1", key, _entry(10))
+            del key
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held < 1024 * 1024, f"the cache holds {held} bytes for a 64 KiB budget"
+    assert cache.size <= 64 * 1024
+    # the digest still tells keys apart
+    assert cache.get("g1", ("sparql", "# 299\n" + "x" * 100_000, "application/json"))
+    assert cache.get("g1", ("sparql", "# 299\n" + "x" * 100_001, "application/json")) is None
+
+
+def test_entry_count_is_bounded_whatever_the_sizes() -> None:
+    cache = ResultCache(max_bytes=10 ** 9, max_entries=50)
+    for i in range(200):
+        cache.put("g1", i, _entry(1))
+    assert len(cache) == 50
+    assert cache.get("g1", 199) is not None and cache.get("g1", 0) is None
 
 
 # --- /sparql ------------------------------------------------------------------------------------
@@ -136,6 +167,22 @@ def test_resource_page_has_etag_and_answers_304(client, built_store) -> None:
     again = client.get(url, headers={"Accept": "text/turtle",
                                      "If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_resource_page_has_last_modified_and_answers_if_modified_since(client, built_store):
+    url = "/id/cluster/rohealth"
+    first = client.get(url, headers={"Accept": "text/turtle"})
+    modified = first.headers["Last-Modified"]
+    assert first.last_modified == built_store.modified().replace(microsecond=0)
+    again = client.get(url, headers={"Accept": "text/turtle", "If-Modified-Since": modified})
+    assert again.status_code == 304 and again.data == b""
+    older = client.get(url, headers={"Accept": "text/turtle",
+                                     "If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"})
+    assert older.status_code == 200
+    # an ETag that does not match wins over a date that does (RFC 9110 13.2.2)
+    both = client.get(url, headers={"Accept": "text/turtle", "If-Modified-Since": modified,
+                                    "If-None-Match": 'W/"other"'})
+    assert both.status_code == 200
 
 
 # --- a write invalidates both ---------------------------------------------------------------------

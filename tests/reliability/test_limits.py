@@ -245,3 +245,119 @@ def test_upload_of_too_many_triples_is_refused(limited_server, name, body):
         assert response.status_code == 413, (path, response.status_code, response.text[:300])
         assert "triples" in response.json()["error"]
     _assert_bounded(limited_server.url)
+
+
+# --- slow requests cannot take every thread (#13.2) ---------------------------------------
+
+SLOW_SLOTS, PER_CLIENT = 3, 2
+
+
+@pytest.fixture(scope="module")
+def crowded_server(start_server, built_store) -> str:
+    """Six threads, three of them for slow requests, two per client; one trusted proxy, so
+    ``X-Forwarded-For`` names the client (as a reverse proxy in front would)."""
+    return start_server(CLUSTERKB_STORE_DIR=str(built_store.config.store_path),
+                        CLUSTERKB_THREADS="6", CLUSTERKB_QUERY_WORKERS="3",
+                        CLUSTERKB_QUERY_TIMEOUT="8",
+                        CLUSTERKB_MAX_SLOW_REQUESTS=str(SLOW_SLOTS),
+                        CLUSTERKB_MAX_REQUESTS_PER_CLIENT=str(PER_CLIENT),
+                        CLUSTERKB_TRUSTED_PROXIES="1")
+
+
+def _as(client: str) -> dict[str, str]:
+    return {"X-Forwarded-For": client, "Accept": "application/sparql-results+json"}
+
+
+def _wait_for_running(url: str, n: int) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        if requests.get(f"{url}/healthz", timeout=TIMEOUT).json()["slow_requests"] >= n:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{n} slow requests never ran at once")
+
+
+def test_slow_requests_are_capped_per_client_and_in_all(crowded_server):
+    url = crowded_server
+    finished: list[float] = []
+
+    def heavy(client: str) -> requests.Response:
+        response = requests.post(f"{url}/sparql", data={"query": HEAVY}, headers=_as(client),
+                                 timeout=TIMEOUT)
+        finished.append(time.monotonic())
+        return response
+
+    with ThreadPoolExecutor(3) as pool:
+        running = [pool.submit(heavy, "10.0.0.1"), pool.submit(heavy, "10.0.0.1"),
+                   pool.submit(heavy, "10.0.0.2")]
+        _wait_for_running(url, SLOW_SLOTS)
+        # a third query of client 1: refused at once, its own cap
+        third = requests.post(f"{url}/sparql", data={"query": LIGHT}, timeout=TIMEOUT,
+                              headers=_as("10.0.0.1"))
+        # any slow request of another client: every slot is busy
+        other = requests.post(f"{url}/validate", data=b"<urn:a> <urn:b> <urn:c> .",
+                              timeout=TIMEOUT, headers={"X-Forwarded-For": "10.0.0.3",
+                                                        "Content-Type": "text/turtle"})
+        # cheap requests are answered meanwhile: the threads kept in reserve
+        health = requests.get(f"{url}/healthz", timeout=TIMEOUT)
+        page = requests.get(f"{url}/id/cluster/rohealth", headers={"Accept": "text/turtle"},
+                            timeout=TIMEOUT)
+        answered = time.monotonic()
+        statuses = [f.result().status_code for f in running]
+    assert third.status_code == 429, third.text
+    assert other.status_code == 503, other.text
+    for refused in (third, other):
+        assert int(refused.headers["Retry-After"]) > 0
+        assert refused.headers["X-Content-Type-Options"] == "nosniff"
+    assert "at most 2" in third.text and "as many queries" in other.text
+    assert third.json()["status"] == 429  # a JSON client gets JSON, others plain text
+    assert other.headers["Content-Type"].startswith("text/plain")
+    assert health.status_code == 200 and page.status_code == 200
+    assert answered < min(finished), "cheap requests waited for the slow ones"
+    assert statuses == [503, 503, 503]  # the heavy queries ran into the time limit
+    # every slot is given back: the same clients are served again
+    assert requests.get(f"{url}/healthz", timeout=TIMEOUT).json()["slow_requests"] == 0
+    for client in ("10.0.0.1", "10.0.0.3"):
+        again = requests.post(f"{url}/sparql", data={"query": LIGHT}, headers=_as(client),
+                              timeout=TIMEOUT)
+        assert again.status_code == 200 and again.json()["boolean"] is True
+
+
+def test_a_burst_waits_briefly_for_a_slot_and_only_as_many_wait_as_the_reserve():
+    """The limiter itself around a WSGI app that holds its slot until released."""
+    from clusterkb.web.limits import RequestLimiter
+
+    release = threading.Event()
+
+    def app(environ, start_response):
+        release.wait(TIMEOUT)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"done"]
+
+    limiter = RequestLimiter(app, slots=1, per_client=5, max_waiting=1, wait=TIMEOUT)
+    statuses: list[str] = []
+
+    def call(client: str) -> None:
+        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/validate", "REMOTE_ADDR": client}
+        seen = []
+        body = limiter(environ, lambda status, headers, exc=None: seen.append(status))
+        b"".join(body)
+        if hasattr(body, "close"):  # a WSGI server closes what it was given
+            body.close()
+        statuses.append(seen[0])
+
+    first = threading.Thread(target=call, args=("10.0.0.1",))
+    first.start()
+    while limiter.running < 1:
+        time.sleep(0.01)
+    waiter = threading.Thread(target=call, args=("10.0.0.2",))
+    waiter.start()
+    while limiter._waiting < 1:
+        time.sleep(0.01)
+    call("10.0.0.3")  # the one waiting place is taken: refused at once
+    assert statuses == ["503 Service Unavailable"]
+    release.set()  # the first finishes; the waiter gets its slot and is served
+    first.join(TIMEOUT)
+    waiter.join(TIMEOUT)
+    assert sorted(statuses) == ["200 OK", "200 OK", "503 Service Unavailable"]
+    assert limiter.running == 0

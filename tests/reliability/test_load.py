@@ -35,8 +35,10 @@ def _has_workers_option() -> bool:
 
 @pytest.fixture(scope="module")
 def load_server(start_server, built_store) -> str:
+    # The 8 simulated users share one address here: lift the per-client cap (web/limits.py).
     env = {"CLUSTERKB_STORE_DIR": str(built_store.config.store_path),
-           "CLUSTERKB_QUERY_WORKERS": "2", "CLUSTERKB_THREADS": "8"}
+           "CLUSTERKB_QUERY_WORKERS": "2", "CLUSTERKB_THREADS": "8",
+           "CLUSTERKB_MAX_REQUESTS_PER_CLIENT": "16"}
     if _has_workers_option():
         env["CLUSTERKB_WORKERS"] = "2"
     return start_server(**env)

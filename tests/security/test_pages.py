@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,8 @@ import requests
 
 TIMEOUT = 60
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "valid" / "submission.json"
-CSP = ("default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; "
-       "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data:; "
+# Our own origin only: the query editor ships with the package (#13.6), no CDN.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 SCRIPT = "<script>alert(1)</script>"
 BREAKOUT = '"><img src=x onerror=alert(2)>'
@@ -138,6 +139,43 @@ def test_every_response_is_nosniff(attack_server):
         assert response.status_code < 500, (method, path, response.status_code)
         assert response.headers.get("X-Content-Type-Options") == "nosniff", (method, path)
         assert response.headers.get("Referrer-Policy"), (method, path)
+
+
+def _raw(url: str, request: bytes) -> bytes:
+    """Send ``request`` as it is and return the answer's head (status line and headers)."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(request)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    return answer.split(b"\r\n\r\n", 1)[0]
+
+
+def _headers(head: bytes) -> dict[str, str]:
+    lines = head.decode("latin-1").split("\r\n")[1:]
+    return {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+
+
+@pytest.mark.parametrize("name,request_bytes,status", [
+    # over the body limit: waitress refuses it before reading the body (and before the app)
+    ("too-large", b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: text/turtle\r\n"
+                  b"Content-Length: 999999999\r\n\r\n", b"413"),
+    # a malformed request: waitress answers 400 itself
+    ("bad-chunk", b"POST /validate HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                  b"\r\nzz\r\n", b"400"),
+], ids=["too-large", "bad-chunk"])
+def test_answers_waitress_makes_itself_carry_the_security_headers(attack_server, name,
+                                                                   request_bytes, status):
+    head = _raw(attack_server.url, request_bytes)
+    assert head.split(b" ")[1] == status, head
+    headers = _headers(head)
+    assert headers.get("x-content-type-options") == "nosniff", (name, head)
+    assert headers.get("referrer-policy"), (name, head)
+    assert headers.get("x-frame-options") == "DENY", (name, head)
 
 
 @pytest.mark.parametrize("host,secure", [("kb.example.org", True), ("127.0.0.1", False)])

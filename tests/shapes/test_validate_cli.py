@@ -149,3 +149,31 @@ def test_no_file_validates_the_kb_with_provenance(tmp_path):
     assert "<https://w3id.org/clusterkb/graph/clusters/y>" in result.stdout
     assert "prov:wasDerivedFrom" in result.stdout
     assert "graph/clusters/x" not in result.stdout
+
+
+def test_cli_and_http_expand_the_context_alike_under_another_base_iri(start_server, tmp_path):
+    """One context loader: the CLI expanded ``cluster:`` to the default base, HTTP to the
+    configured one, and neither validated against vocabularies moved to that base."""
+    import requests
+
+    base = "http://example.org/kb/"
+    document = json.loads((FIXTURES / "valid" / "submission.json").read_text(encoding="utf-8"))
+    document["@context"] = f"{base}context.jsonld"
+    document["@graph"][0]["organisationType"] = "organisation-types:an-ngo"
+    upload = tmp_path / "profile.json"
+    upload.write_text(json.dumps(document), encoding="utf-8")
+
+    def violations(report: dict) -> list[tuple]:
+        return sorted((r["focus"], r["path"], r["value"]) for r in report["results"]
+                      if r["severity"] == "Violation")
+
+    expected = [(f"{base}id/cluster/rohealth", "https://w3id.org/clusterkb/ontology#"
+                 "organisationType", f"{base}vocab/organisation-types/an-ngo")]
+    cli = run(str(upload), "--format", "json", CLUSTERKB_BASE_IRI=base)
+    assert cli.returncode == 1, cli.stderr
+    assert violations(json.loads(cli.stdout)) == expected
+    url = start_server(CLUSTERKB_BASE_IRI=base)  # builds its store under that base first
+    http = requests.post(f"{url}/validate", data=upload.read_bytes(), timeout=120,
+                         headers={"Content-Type": "application/ld+json",
+                                  "Accept": "application/json"}).json()
+    assert violations(http) == expected

@@ -1,8 +1,15 @@
-"""The Flask application factory: one blueprint per HTTP surface."""
+"""The Flask application factory: one blueprint per HTTP surface.
+
+Around Flask, in the order a request meets them: ``ProxyFix`` (only with
+``CLUSTERKB_TRUSTED_PROXIES`` > 0: the client address, scheme, host and prefix
+the proxies forwarded), then the slow-request limiter (``web.limits``), then
+the app.
+"""
 
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from clusterkb.config import Config
 from clusterkb.store.base import Store
@@ -19,21 +26,27 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     from clusterkb.web import (
         catalog,
         context_doc,
+        cors,
         dumps,
+        editor,
         errors,
         health,
         home,
+        limits,
         logs,
         openapi,
         resources,
         search,
         security,
         sparql,
+        storage,
         submissions,
+        urls,
         validate,
     )
 
     config = config or Config.from_env()
+    urls.check_public_url(config.public_url)
     if store is None:
         from clusterkb.store import open_store
 
@@ -44,9 +57,29 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
 
     logs.init_app(app)  # one JSON line per request
     errors.init_app(app)  # every error body, for every route
+    editor.init_app(app)  # the query editor's prefixes, for templates
     for module in (health, home, sparql, resources, dumps, catalog, search, validate,
                    context_doc, openapi):
         app.register_blueprint(module.bp)
-    submissions.init_app(app)  # also records accepts a crash interrupted
+    try:
+        submissions.init_app(app)  # also records accepts a crash interrupted
+    except Exception as error:
+        status = storage.classify(error)
+        if status is None:
+            raise
+        # A read-only (or full) var directory: serve the KB; the workflow answers 503/507.
+        app.logger.warning("submissions unavailable (%s): serving read-only", error)
+        app.register_blueprint(storage.read_only_fallback(
+            "submissions", r"^/(submissions(/|$)|id/cluster/[^/]+/history)", status))
+    storage.register(app)  # a read-only or full var directory: 503/507, not 500
+    cors.init_app(app)  # Access-Control-Allow-Origin on every public route
     security.init_app(app)  # CSP, nosniff, frame and referrer policy on every response
+    limiter = limits.RequestLimiter.for_config(app.wsgi_app, config)
+    app.extensions["clusterkb.limiter"] = limiter  # /healthz reports its occupancy
+    app.wsgi_app = limiter  # type: ignore[method-assign]
+    if config.trusted_proxies > 0:
+        n = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n,  # type: ignore[method-assign]
+                                x_host=n, x_port=n, x_prefix=n)
     return app
+

@@ -2,37 +2,48 @@
 
 Both are built live from the store, once per generation and page, because
 they state facts that change with the data (dates, sizes, counts) and the
-URLs of the server they are answered on.
+URLs of the server they are answered on — its public root (``web.urls``),
+never a raw ``Host`` header, so the memo below is keyed by a small set.
+
+Harvesters poll these, so every answer carries an ``ETag`` (generation,
+root, page, format) and ``Last-Modified`` (the generation's time), and a
+conditional request for an unchanged page is answered ``304``.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, VOID, XSD
 
-from clusterkb.catalog import Page, catalog_graph, parse_date, timestamp
+from clusterkb.catalog import Page, catalog_graph, parse_moment, timestamp
 from clusterkb.namespaces import HYDRA
-from clusterkb.web import negotiate
+from clusterkb.web import caching, negotiate
 from clusterkb.web.context import config, store
 from clusterkb.web.dumps import DUMP_NAMES, dump_sizes
+from clusterkb.web.urls import public_root
 
 bp = Blueprint("catalog", __name__)
 
 _FORMATS = (negotiate.HTML, negotiate.TURTLE, negotiate.JSONLD, negotiate.RDFXML,
             negotiate.NTRIPLES)
+#: Catalogue pages and VoID graphs kept per generation (each a few hundred KB).
+MEMO_ENTRIES = 16
+_MEMO = "clusterkb.catalog_memo"
 
 
 def _cached(key: tuple, make) -> Graph:
-    """Memoise per store generation: a new generation drops every older entry."""
-    cache = current_app.extensions.setdefault("clusterkb.catalog_cache", {})
-    generation = store().generation()
-    if cache.get("generation") != generation:
-        cache.clear()
-        cache["generation"] = generation
-    if key not in cache:
-        cache[key] = make()
-    return cache[key]
+    """Memoise per store generation, bounded (``MEMO_ENTRIES``) and safe under threads."""
+    memo = current_app.extensions.get(_MEMO)
+    if memo is None:
+        memo = current_app.extensions.setdefault(_MEMO, caching.GenerationMemo(MEMO_ENTRIES))
+    return memo.get_or_make(store().generation(), key, make)
+
+
+def _conditional(*parts: object) -> tuple[str, Response | None]:
+    """The ETag of this representation, and a 304 when the client already has it."""
+    tag = caching.etag(store().generation(), *parts)
+    return tag, caching.not_modified(tag)
 
 
 def _forced(ext: str | None) -> negotiate.Format | None:
@@ -57,7 +68,7 @@ def _page_from_args() -> Page:
     modified_since = None
     if since is not None:
         try:
-            modified_since = parse_date(since)
+            modified_since = parse_moment(since)
         except ValueError:
             abort(400, description="Query parameter 'modified_since' must be an ISO 8601 date "
                                    f"(YYYY-MM-DD) or date-time, got {since!r}")
@@ -69,8 +80,11 @@ def _page_from_args() -> Page:
 def catalog(ext: str | None = None):
     fmt = negotiate.choose(_FORMATS, forced=_forced(ext))
     page = _page_from_args()
-    root = request.url_root
+    root = public_root()
     cfg, st = config(), store()
+    tag, early = _conditional("catalog", root, page, fmt.name)
+    if early is not None:
+        return early
     graph = _cached(("catalog", root, page), lambda: catalog_graph(
         cfg, st, public_url=root, byte_sizes=dump_sizes(cfg, st), page=page))
     if page.number > 1 and not any(graph.objects(URIRef(f"{cfg.base_iri}catalog"),
@@ -81,13 +95,14 @@ def catalog(ext: str | None = None):
         lambda f: f"{request.script_root}/catalog.{f.name}" + (f"?{query}" if query else ""),
         _FORMATS)
     if fmt is not negotiate.HTML:
-        return negotiate.rdf_response(graph, fmt, link)
+        return caching.add_headers(negotiate.rdf_response(graph, fmt, link), tag)
     data_links = negotiate.data_links(
         lambda f: f"{request.script_root}/catalog.{f.name}" + (f"?{query}" if query else ""),
         _FORMATS[1:])
     body = render_template("catalog.html", c=catalog_view(graph, cfg.base_iri),
                            data_links=data_links)
-    return negotiate.finish(current_app.response_class(body, mimetype="text/html"), link)
+    response = negotiate.finish(current_app.response_class(body, mimetype="text/html"), link)
+    return caching.add_headers(response, tag)
 
 
 def catalog_view(graph: Graph, base: str) -> dict:
@@ -193,8 +208,11 @@ def _count(rows: list[dict]) -> Literal:
 def void(ext: str | None = None):
     formats = _FORMATS[1:]
     fmt = negotiate.choose(formats, forced=_forced(ext) if ext else None)
-    root = request.url_root
+    root = public_root()
+    tag, early = _conditional("void", root, fmt.name)
+    if early is not None:
+        return early
     graph = _cached(("void", root), lambda: void_graph(root))
     link = negotiate.link_header(
         lambda f: f"{request.script_root}/.well-known/void.{f.name}", formats)
-    return negotiate.rdf_response(graph, fmt, link)
+    return caching.add_headers(negotiate.rdf_response(graph, fmt, link), tag)

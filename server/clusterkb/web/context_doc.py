@@ -1,7 +1,7 @@
 """``GET /context.jsonld``: the JSON-LD context submitters reference from plain JSON.
 
-Served with ``Access-Control-Allow-Origin: *`` (browser JSON-LD processors
-fetch it cross-origin) and an ``ETag`` so clients can cache it.
+Served with ``Access-Control-Allow-Origin: *`` by ``web.cors`` (browser JSON-LD
+processors fetch it cross-origin) and an ``ETag`` so clients can cache it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,5 @@ def context_document():
     etag = hashlib.sha256(body).hexdigest()[:32]
     response = Response(body, mimetype="application/ld+json")
     response.set_etag(etag)
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response.make_conditional(request)

@@ -4,6 +4,11 @@ A dump is serialised once per store generation into ``var/dumps`` and served
 from that file: the length is known (``Content-Length``, ``dcat:byteSize``),
 repeated downloads cost a file copy, and werkzeug answers conditional and
 range requests from the ``ETag`` (generation + format) and ``Last-Modified``.
+
+When ``var/dumps`` cannot be written (a read-only or full state directory)
+the dump is streamed from the store instead, compressed on the fly for
+``.gz``: slower and without ``Content-Length``, but the KB stays downloadable,
+and the catalogue leaves out the byte sizes it cannot know.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import gzip
 import hashlib
 import os
 import tempfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +29,7 @@ from clusterkb.catalog import DUMP_KINDS
 from clusterkb.config import Config
 from clusterkb.store.base import Store
 from clusterkb.web.context import config, store
+from clusterkb.web.storage import classify
 
 bp = Blueprint("dumps", __name__)
 
@@ -91,8 +99,25 @@ def dump_path(cfg: Config, st: Store, name: str) -> Path:
 
 
 def dump_sizes(cfg: Config, st: Store) -> dict[str, int]:
-    """Byte size of every dump of the current generation (made when missing)."""
-    return {name: dump_path(cfg, st, name).stat().st_size for name in DUMP_NAMES}
+    """Byte size of every dump of the current generation (made when missing); empty when
+    the dump files cannot be written (see the module docstring)."""
+    try:
+        return {name: dump_path(cfg, st, name).stat().st_size for name in DUMP_NAMES}
+    except OSError as error:
+        if classify(error) is None:
+            raise
+        return {}
+
+
+def _streamed(st: Store, fmt: DumpFormat, gz: bool) -> Iterator[bytes]:
+    """The dump straight from the store, gzip-compressed on the fly when ``gz``."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31) if gz else None  # 31: gzip framing
+    for chunk in st.dump(fmt.media_type):
+        out = packer.compress(chunk) if packer else chunk
+        if out:
+            yield out
+    if packer:
+        yield packer.flush()
 
 
 @bp.get("/dump.<path:ext>")
@@ -108,9 +133,18 @@ def dump(ext: str):
         response.set_etag(etag)
         response.last_modified = modified
         return response
-    path = dump_path(cfg, st, name)
     fmt = DUMP_FORMATS[ext.removesuffix(".gz")]
     mimetype = "application/gzip" if name.endswith(".gz") else fmt.media_type
+    try:
+        path = dump_path(cfg, st, name)
+    except OSError as error:
+        if classify(error) is None:
+            raise
+        response = Response(_streamed(st, fmt, name.endswith(".gz")), mimetype=mimetype)
+        response.set_etag(etag, weak=True)  # the same data; the gzip bytes may differ
+        response.last_modified = modified
+        response.headers["Cache-Control"] = "no-cache"
+        return response
     response = send_file(path, mimetype=mimetype, as_attachment=False, etag=etag,
                          last_modified=modified, conditional=True, max_age=0,
                          download_name=name)

@@ -1,8 +1,13 @@
-"""``/healthz``: a cheap liveness check for load balancers and ``make serve`` users."""
+"""``/healthz``: a cheap liveness check for load balancers and ``make serve`` users.
+
+It is never counted as a slow request (``web.limits``), so it answers while
+every query slot is busy, and it says how busy: ``slow_requests`` running of
+``slow_slots`` (this process's counts).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from clusterkb import __version__
 
@@ -11,4 +16,7 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    return jsonify(status="ok", version=__version__)
+    limiter = current_app.extensions.get("clusterkb.limiter")
+    busy = {} if limiter is None else {"slow_requests": limiter.running,
+                                       "slow_slots": limiter.slots}
+    return jsonify(status="ok", version=__version__, **busy)

@@ -11,9 +11,10 @@ same app may run on localhost or behind a proxy); everything else is fixed.
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from clusterkb import __version__
+from clusterkb.web.urls import public_root
 
 bp = Blueprint("openapi", __name__)
 
@@ -191,7 +192,8 @@ def document(server_url: str) -> dict:
                     {"name": "format", "in": "query", "schema": {"enum": ["json", "html"]}}],
                 "responses": {"200": {"description": "Matches.", "content": {
                     "application/json": {"schema": _ref("SearchResults")}, **_HTML}},
-                    "400": {"description": "A bad parameter.", "content": _HTML}}}},
+                    "400": {"description": "A bad parameter.", "content": {
+                        "application/json": {"schema": _ref("Error")}, **_HTML}}}}},
             "/validate": {"post": {
                 "operationId": "validate", "summary": "Validate RDF against the shapes",
                 "description": "Nothing is stored. The report is negotiated by `Accept` (or "
@@ -284,6 +286,4 @@ def document(server_url: str) -> dict:
 
 @bp.get("/openapi.json")
 def openapi_json():
-    response = jsonify(document(request.host_url.rstrip("/") + request.script_root))
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return jsonify(document(public_root().rstrip("/")))  # CORS: web.cors

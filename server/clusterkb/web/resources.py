@@ -11,7 +11,6 @@ file extension or ``?format=`` as a fallback for clients that cannot set
 from __future__ import annotations
 
 from collections import defaultdict
-from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, render_template, request
 from rdflib import BNode, Graph, Literal, URIRef
@@ -35,19 +34,9 @@ from clusterkb.search import index_of
 from clusterkb.web import caching, negotiate
 from clusterkb.web.context import config, store
 from clusterkb.web.security import safe_href
+from clusterkb.web.urls import local_url
 
 bp = Blueprint("resources", __name__)
-
-
-def local_url(iri: str) -> str | None:
-    """The URL of ``iri`` on this server, or None when it is not under the base IRI."""
-    base = config().base_iri
-    if not iri.startswith(base):
-        return None
-    rest = iri[len(base):]
-    path, _, fragment = rest.partition("#")
-    url = f"{request.script_root}/{quote(path, safe='/:@!$&()*+,;=-._~')}"
-    return f"{url}#{fragment}" if fragment else url
 
 
 @bp.app_template_filter("local_href")

@@ -5,9 +5,9 @@ include text from submissions, which is untrusted) are easy to forget route by
 route, so one ``after_request`` hook sets them all:
 
 * ``Content-Security-Policy`` on HTML: scripts and styles only from this site
-  and the CDN the pages use; no inline script, so an escaped-but-missed value
-  still cannot run; no framing (``frame-ancestors 'none'``), no ``<base>``
-  hijack, forms only to this site;
+  (the query editor ships in ``static/``: no CDN); no inline script, so an
+  escaped-but-missed value still cannot run; no framing
+  (``frame-ancestors 'none'``), no ``<base>`` hijack, forms only to this site;
 * ``X-Content-Type-Options: nosniff`` on every response, so a Turtle dump or a
   JSON error is never sniffed into HTML;
 * ``X-Frame-Options: DENY`` for browsers without CSP level 2, and a
@@ -22,7 +22,8 @@ escaping leaves intact and a click would run.
 ``max_request_body`` is the largest body any route accepts: the WSGI server
 (waitress) buffers a whole request body before the app sees it, so it must
 refuse a larger declared ``Content-Length`` itself (413) instead of waiting
-for a body that may never end.
+for a body that may never end. Those answers, and every other one that does
+not come from Flask (the WSGI limiter's 429/503), carry ``BASE_HEADERS``.
 """
 
 from __future__ import annotations
@@ -35,11 +36,16 @@ from flask import Flask, Response, request
 from clusterkb.config import Config
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; "
-    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 REFERRER_POLICY = "strict-origin-when-cross-origin"
+#: What every response carries, whoever builds it (Flask, the limiter, waitress's own errors).
+BASE_HEADERS: tuple[tuple[str, str], ...] = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", REFERRER_POLICY),
+    ("X-Frame-Options", "DENY"),
+)
 #: Room for multipart boundaries and form fields around an upload (as in ``web.validate``).
 _FORM_OVERHEAD = 64 * 1024
 
@@ -49,7 +55,11 @@ LINK_SCHEMES = frozenset({"http", "https", "mailto", "ftp", "urn", "tel"})
 
 
 def safe_href(iri: str) -> str:
-    """``iri`` when a browser may follow it safely, else ``#`` (``javascript:``, ``data:``...)."""
+    """``iri`` when a browser may follow it safely, else ``#`` (``javascript:``, ``data:``...).
+
+    Only absolute IRIs with a listed scheme pass: a scheme-less value such as
+    ``//evil.example/login`` (or ``/\\evil.example``) would be followed to another host.
+    """
     try:
         scheme = urlsplit(iri.strip()).scheme.lower()
     except ValueError:
@@ -81,11 +91,11 @@ def _is_local() -> bool:
 def secure_headers(response: Response) -> Response:
     """Add the security headers to ``response`` (an ``after_request`` hook)."""
     headers = response.headers
+    for name, value in BASE_HEADERS:
+        headers.setdefault(name, value)
     headers["X-Content-Type-Options"] = "nosniff"
-    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
     if response.mimetype == "text/html":
         headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-        headers["X-Frame-Options"] = "DENY"
     cookies = headers.getlist("Set-Cookie")
     if cookies:
         local = _is_local()

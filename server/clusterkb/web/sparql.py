@@ -41,6 +41,8 @@ from clusterkb.namespaces import SD
 from clusterkb.store.base import EngineError, QuerySyntaxError, QueryTimeout, StoreError
 from clusterkb.web import caching
 from clusterkb.web.context import config, store
+from clusterkb.web.editor import default_query
+from clusterkb.web.urls import public_url
 
 bp = Blueprint("sparql", __name__)
 
@@ -59,12 +61,6 @@ _RDFLIB_FORMATS = {
 _FORM_TYPE = "application/x-www-form-urlencoded"
 _QUERY_TYPE = "application/sparql-query"
 _UPDATE_TYPE = "application/sparql-update"
-
-DEFAULT_QUERY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?thing ?label
-WHERE { ?thing rdfs:label ?label }
-LIMIT 25
-"""
 
 
 @bp.record_once
@@ -300,7 +296,7 @@ def _describe(formats: list[str]) -> Response:
     if media_type == sparql.HTML:
         response = Response(_query_page())
     else:
-        graph = service_description(request.base_url, store().graphs())
+        graph = service_description(public_url("sparql"), store().graphs())
         body = graph.serialize(format=_RDFLIB_FORMATS[media_type], encoding="utf-8")
         response = Response(body, mimetype=media_type)
     response.headers["Vary"] = "Accept"
@@ -382,7 +378,7 @@ def _query_page(**context) -> str:
     """The query form with the example questions; ``context`` adds results or an error."""
     examples = load_examples(config().kb_dir / "questions")
     chosen = request.args.get("example")
-    query = next((e.query for e in examples if e.slug == chosen), DEFAULT_QUERY)
+    query = next((e.query for e in examples if e.slug == chosen), default_query(config()))
     context.setdefault("query", query)
     return render_template(
         "query.html",

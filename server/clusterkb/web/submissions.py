@@ -60,7 +60,7 @@ from clusterkb.tokens import (
     cluster_slug,
     limiter_key,
 )
-from clusterkb.validation import compact, validate_graph
+from clusterkb.validation import compact
 from clusterkb.web import negotiate
 from clusterkb.web.context import config, store
 from clusterkb.web.errors import json_http_error
@@ -74,6 +74,7 @@ from clusterkb.web.validate import (
     parse_upload,
     read_upload,
     report_response,
+    validate_upload,
 )
 
 bp = Blueprint("submissions", __name__)
@@ -292,8 +293,11 @@ def submit():
             notes=prepared.notes)
         response.status_code = 403
         return response
-    graph = prepared.graph
-    report = validate_graph(graph, config())
+    graph = prepared.graph  # the upload less the statements only the server may make
+    try:
+        report = validate_upload(upload, dataset)  # as /validate does: same verdict
+    except UploadError as error:
+        return error_response(error, template="submission.html", sub=None)
     missing = (URIRef(token.cluster), None, None) not in graph
     if not report.conforms or missing:
         extra = {"error": "The submission does not conform to the shapes; nothing was stored. "

@@ -1,15 +1,23 @@
 """``GET,POST /validate``: check RDF against the shapes, for anyone, without storing it.
 
-The upload rules live here because ``/submissions`` takes the same bodies:
+The HTTP side of uploads lives here because ``/submissions`` takes the same bodies
+(the rest of the path, parse → validate → explain, is ``clusterkb.uploads``):
 
 * the body is RDF whose syntax the ``Content-Type`` names (Turtle, JSON-LD,
   RDF/XML, N-Triples, N-Quads, TriG), or an HTML form (a file upload or
-  pasted text, with a ``format`` field);
+  pasted text, with a ``format`` field; without one, a file's extension and
+  else the text itself tell the syntax: ``uploads.sniff_format``);
 * a body over ``config.max_upload_bytes`` is refused with 413 before it is read
   (``Content-Length``), and read with a cap when no length is given;
 * parsing goes through ``clusterkb.rdfio`` (no remote JSON-LD context except
   ``{base}context.jsonld``, resolved locally; no XML entities); a syntax error
-  is a 400 that names the line and column.
+  is a 400 that names the line and column;
+* validation runs in a worker process of the app's ``ValidationPool`` with
+  ``config.validation_timeout`` per upload; past it, or when every worker stays
+  busy that long, the answer is 503 with a message, and other uploads go on.
+
+``GET /validate/template.json`` is a profile in plain JSON to start from: it
+validates once its ``REPLACE`` placeholders are filled in.
 
 The report is negotiated: JSON (the ``ValidationReport.to_json`` shape), HTML
 (grouped by focus node), Turtle or JSON-LD (the SHACL report graph itself).
@@ -17,25 +25,32 @@ The report is negotiated: JSON (the ``ValidationReport.to_json`` shape), HTML
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import atexit
+import threading
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request
-from rdflib import Graph
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from rdflib import Dataset
 from werkzeug.exceptions import HTTPException
 
-from clusterkb.jsonld_context import context_url, load_context
+from clusterkb import uploads
+from clusterkb.jsonld_context import context_url
 from clusterkb.rdfio import (
-    RDFParseError,
     RDFTooLarge,
     format_for_media_type,
     format_for_path,
     media_type_of,
-    parse_dataset,
     read_limited,
 )
-from clusterkb.validation import ValidationReport, compact, validate_dataset, validate_graph
+from clusterkb.uploads import CheckedUpload, Upload, UploadRefused
+from clusterkb.validation import ValidationReport, compact
+from clusterkb.validation import merged_graph as merged
+from clusterkb.validation_pool import ValidationPool
 from clusterkb.web.context import config
 from clusterkb.web.errors import json_http_error
+
+__all__ = ["FORM_OVERHEAD", "FORM_TYPES", "Upload", "UploadError", "check_request",
+           "error_response", "merged", "parse_upload", "read_upload", "report_response",
+           "validate_upload"]
 
 bp = Blueprint("validate", __name__)
 
@@ -61,6 +76,10 @@ class UploadError(HTTPException):
         self.line = line
         self.column = column
 
+    @classmethod
+    def of(cls, refused: UploadRefused) -> UploadError:
+        return cls(refused.status, refused.message, refused.line, refused.column)
+
     def to_json(self) -> dict:
         body: dict = {"error": self.message, "status": self.code}
         if self.line is not None:
@@ -68,12 +87,6 @@ class UploadError(HTTPException):
         if self.column is not None:
             body["column"] = self.column
         return body
-
-
-@dataclass(frozen=True)
-class Upload:
-    data: bytes
-    fmt: str  # canonical rdfio format name
 
 
 def read_upload() -> Upload:
@@ -113,16 +126,18 @@ def _read_form(limit: int) -> Upload:
     upload = files.get("file")
     if upload is not None and upload.filename:
         data = read_limited_or_413(upload.stream, limit)
-        name = fmt_field or format_for_path(upload.filename) or upload.mimetype or ""
+        name = fmt_field or format_for_path(upload.filename) or ""
     else:
         text = form.get("data", "")
         data = text.encode("utf-8")
         if len(data) > limit:
             raise UploadError(413, f"The pasted text is larger than the limit of {limit} bytes.")
-        name = fmt_field or "turtle"
+        name = fmt_field
     if not data.strip():
         raise UploadError(400, "Nothing to validate: choose a file (field 'file') or paste "
                                "RDF (field 'data').")
+    if not name:  # the form does not say: the text does
+        return Upload(data, uploads.sniff_format(data), sniffed=True)
     fmt = format_for_media_type(name)
     if fmt is None:
         raise UploadError(415, f"Unsupported format {name!r} in field 'format': use one of "
@@ -137,35 +152,45 @@ def read_limited_or_413(stream, limit: int) -> bytes:
         raise UploadError(413, f"The file is larger than the limit of {limit} bytes.") from None
 
 
-def parse_upload(upload: Upload):
+def parse_upload(upload: Upload) -> Dataset:
     """The upload as an rdflib Dataset, or an ``UploadError`` (400 with line and column)."""
-    cfg = config()
     try:
-        return parse_dataset(upload.data, upload.fmt, base_iri=cfg.base_iri,
-                             max_bytes=cfg.max_upload_bytes,
-                             max_triples=cfg.max_upload_triples,
-                             contexts={context_url(cfg): load_context(cfg)})
-    except RDFTooLarge as error:
-        raise UploadError(413, error.message) from None
-    except RDFParseError as error:
-        raise UploadError(400, f"The {upload.fmt} upload could not be parsed: {error.message}",
-                          error.line, error.column) from None
+        return uploads.parse_upload(upload, config())
+    except UploadRefused as refused:
+        raise UploadError.of(refused) from None
 
 
-def merged(dataset) -> Graph:
-    """All the triples of a dataset in one graph (named graphs of quad formats merged)."""
-    graph = Graph()
-    for part in dataset.graphs():
-        graph += part
-    return graph
+def validate_upload(upload: Upload, dataset: Dataset) -> ValidationReport:
+    """``uploads.validate_upload`` in this app's validation pool; ``UploadError`` 503 past the
+    time limit. ``/validate`` and ``/submissions`` both validate through here."""
+    try:
+        return uploads.validate_upload(upload, dataset, config(), validation_pool())
+    except UploadRefused as refused:
+        raise UploadError.of(refused) from None
 
 
-def validate_upload(dataset) -> ValidationReport:
-    """Validate like ``validate_bytes``: as a dataset when it has non-empty named graphs."""
-    default = dataset.default_graph.identifier
-    if any(g.identifier != default and len(g) for g in dataset.graphs()):
-        return validate_dataset(dataset, config())
-    return validate_graph(dataset.default_graph, config())
+def check_request() -> CheckedUpload:
+    """The current request's upload, read, parsed and validated (``UploadError`` if refused)."""
+    upload = read_upload()
+    dataset = parse_upload(upload)
+    return CheckedUpload(upload, dataset, validate_upload(upload, dataset))
+
+
+_POOL_KEY = "clusterkb.validation_pool"
+_POOL_LOCK = threading.Lock()
+
+
+def validation_pool() -> ValidationPool:
+    """The app's validation workers, created on first use (so an app that never validates
+    starts none) and stopped at exit."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with _POOL_LOCK:
+        pool = app.extensions.get(_POOL_KEY)
+        if pool is None:
+            cfg = config()
+            pool = app.extensions[_POOL_KEY] = ValidationPool(cfg, cfg.validation_workers)
+            atexit.register(pool.close)
+    return pool
 
 
 def report_type() -> str:
@@ -234,18 +259,26 @@ def validate_form():
                            context_iri=context_url(config()))
 
 
+@bp.get("/validate/template.json")
+def profile_template():
+    """A cluster profile in plain JSON to fill in (``REPLACE`` marks each placeholder)."""
+    body = render_template("profile-template.json", context_iri=context_url(config()))
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="cluster-profile.json"'
+    return response
+
+
 @bp.post("/validate")
 def validate():
     try:
-        upload = read_upload()
-        dataset = parse_upload(upload)
+        checked = check_request()
     except UploadError as error:
         return error_response(error, formats=[(m, m) for m in RDF_MEDIA_TYPES],
                               context_iri=context_url(config()), **_form_echo())
-    report = validate_upload(dataset)
-    return report_response(report, formats=[(m, m) for m in RDF_MEDIA_TYPES],
+    return report_response(checked.report, formats=[(m, m) for m in RDF_MEDIA_TYPES],
                            context_iri=context_url(config()),
-                           uploaded=media_type_of(upload.fmt), **_form_echo())
+                           uploaded=media_type_of(checked.upload.fmt),
+                           sniffed=checked.upload.sniffed, **_form_echo())
 
 
 def _form_echo() -> dict[str, str]:

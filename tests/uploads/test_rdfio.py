@@ -12,13 +12,13 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS
 
+from clusterkb.jsonld_context import upload_contexts
 from clusterkb.rdfio import (
     RDFParseError,
     RDFTooLarge,
     format_for_media_type,
     format_for_path,
     format_name,
-    local_contexts,
     parse_dataset,
     parse_graph,
     read_limited,
@@ -86,10 +86,26 @@ def test_the_local_context_is_used_without_fetching():
                            URIRef("http://schema.org/name"), Literal("X"))}
 
 
-def test_local_contexts_reads_the_ontology_folder(data_config, tmp_path):
+def test_upload_contexts_reads_the_ontology_folder(data_config, tmp_path):
     config = data_config({"ontology/context.jsonld": json.dumps(CONTEXT)})
-    assert local_contexts(config) == {CONTEXT_IRI: CONTEXT}
-    assert local_contexts(replace(config, ontology_dir=tmp_path / "elsewhere")) == {}
+    assert upload_contexts(config) == {CONTEXT_IRI: CONTEXT}
+    assert upload_contexts(replace(config, ontology_dir=tmp_path / "elsewhere")) == {}
+
+
+def test_upload_contexts_follow_a_configured_base_iri(data_config):
+    """The one context loader: under another base IRI, ``cluster:`` means that base's clusters
+    (the CLI used a second loader that kept the default base)."""
+    context = {"@context": {"cluster": "https://w3id.org/clusterkb/id/cluster/",
+                            "ckb": "https://w3id.org/clusterkb/ontology#"}}
+    config = data_config({"ontology/context.jsonld": json.dumps(context)},
+                         base_iri="http://example.org/kb/")
+    assert upload_contexts(config) == {"http://example.org/kb/context.jsonld": {"@context": {
+        "cluster": "http://example.org/kb/id/cluster/",
+        "ckb": "https://w3id.org/clusterkb/ontology#"}}}
+    document = json.dumps({"@context": "http://example.org/kb/context.jsonld",
+                           "@id": "cluster:x", "ckb:acronym": "X"}).encode()
+    graph = parse_graph(document, "json-ld", contexts=upload_contexts(config))
+    assert {str(s) for s in graph.subjects()} == {"http://example.org/kb/id/cluster/x"}
 
 
 def test_rdf_xml_external_entities_are_never_resolved(tmp_path):
