@@ -687,10 +687,14 @@ class Workflow:
             raise WorkflowError(f"submission {sub.id} is {sub.status}: its changes are in the "
                                 "cluster's history, not in a diff against today's graph", 409)
         target = cluster_graph(self.base, self.slug(sub.cluster))
-        old = to_isomorphic(strip_provenance(self.published_graph(sub.cluster), self.base,
-                                             target))
-        new = to_isomorphic(strip_provenance(self.submitted_graph(sub), self.base, target))
-        _, removed, added = graph_diff(old, new)
+        return self.graph_diff(self.published_graph(sub.cluster), self.submitted_graph(sub),
+                               target)
+
+    def graph_diff(self, old: Graph, new: Graph, target: str) -> tuple[Graph, Graph]:
+        """(added, removed) from ``old`` to ``new``, two versions of the graph ``target``,
+        the server's provenance left out on both sides and blank nodes up to renaming."""
+        _, removed, added = graph_diff(to_isomorphic(strip_provenance(old, self.base, target)),
+                                       to_isomorphic(strip_provenance(new, self.base, target)))
         return added, removed
 
     # -- decide --
@@ -804,12 +808,32 @@ class Workflow:
             versions.append(Version(None, target, self._current_generated(cluster), None, None))
         return versions + self.records.versions(cluster)
 
-    def version_graph(self, slug: str, n: int) -> Graph | None:
+    def version_graph(self, slug: str, n: int | None) -> Graph | None:
+        """Version ``n`` of a cluster's graph (None: the current one); None if there is none."""
+        if n is None:
+            target = cluster_graph(self.base, slug)
+            return self.store.graph(target) if target in set(self.store.graphs()) else None
         cluster = f"{self.base}id/cluster/{slug}"
         for version in self.records.versions(cluster):
             if version.n == n:
                 return self.store.graph(version.graph)
         return None
+
+    def compare(self, slug: str, older: int | None, newer: int | None) -> tuple[Graph, Graph,
+                                                                             Graph, Graph]:
+        """(added, removed, new, old) between two versions of a cluster's graph (None: the
+        current one), provenance left out as in a submission's diff; 404 for a version
+        the history does not hold."""
+        graphs = []
+        for n in (older, newer):
+            graph = self.version_graph(slug, n)
+            if graph is None:
+                raise WorkflowError(f"no version {'current' if n is None else n} of cluster "
+                                    f"{slug!r}; see /id/cluster/{slug}/history", 404)
+            graphs.append(graph)
+        old, new = graphs
+        added, removed = self.graph_diff(old, new, cluster_graph(self.base, slug))
+        return added, removed, new, old
 
     # -- recovery --
     def reconcile(self) -> list[str]:

@@ -7,13 +7,11 @@ included, ships with the package).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from tests.browser.conftest import shoot
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-ROHEALTH = "https://w3id.org/clusterkb/id/cluster/rohealth"
 
 
 def test_home_page(page, live_server, tmp_path):
@@ -104,46 +102,4 @@ def test_invalid_upload_on_the_validate_page_shows_its_messages(page, live_serve
     assert rows.count() >= 1
     assert rows.first.locator("td").nth(3).inner_text().strip() != ""
     shoot(page, tmp_path, "validate")
-    assert page.outside == [] and page.errors == []
-
-
-def test_a_curator_accepts_a_submission(page, store_server, tmp_path):
-    server = store_server()
-    submitter = server.cli("token", "create", "--role", "submitter", "--cluster", ROHEALTH)
-    curator = server.cli("token", "create", "--role", "curator")
-    profile = json.loads((FIXTURES / "valid" / "submission.json").read_text(encoding="utf-8"))
-    mission = "A mission written by the browser test."
-    for node in profile["@graph"]:
-        if node.get("id") == "cluster:rohealth":
-            node["mission"] = mission
-
-    # The cluster manager validates, then submits with the token in the form.
-    page.goto(f"{server.url}/validate")
-    page.get_by_label("or paste RDF").fill(json.dumps(profile))
-    page.get_by_label("Format").select_option("application/ld+json")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Validate").click()
-    assert "The data conforms" in page.locator("#report-title").inner_text()
-    page.get_by_label("Submitter token").fill(submitter)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Submit for review").click()
-    heading = page.locator("h1").inner_text()
-    assert heading.startswith("Submission "), page.content()[:2000]
-    sub_id = heading.split()[-1]
-
-    # The curator signs in, reviews the diff and accepts.
-    page.goto(f"{server.url}/submissions")
-    page.get_by_label("Token").fill(curator)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-    pending = page.locator(f"section#sub-{sub_id}, section[aria-labelledby='sub-{sub_id}']")
-    assert pending.is_visible()
-    assert mission in pending.locator("pre.added").text_content()
-    shoot(page, tmp_path, "curator")
-    with page.expect_navigation():
-        pending.get_by_role("button", name=f"Accept and publish {sub_id}").click()
-    assert "accepted" in page.locator("dl").inner_text()
-    page.goto(f"{server.url}/id/cluster/rohealth")
-    assert mission in page.locator(".lead").inner_text()
-    shoot(page, tmp_path, "published")
     assert page.outside == [] and page.errors == []

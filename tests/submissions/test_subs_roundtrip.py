@@ -1,18 +1,25 @@
 """A cluster manager's round trip, and what the server keeps as its own record.
 
-Against a real server: a cluster's published graph downloaded and sent back
-unchanged is accepted with an empty diff (provenance never shows in a diff); one
-changed value is a one-added, one-removed diff; accepting publishes exactly the
-submitted triples plus the server's provenance; provenance a submitter writes is
-stripped with a note, and a restart never reads it back as a record.
+Against a real server, for each cluster of the KB: its published graph downloaded
+(Turtle, JSON-LD, N-Triples, RDF/XML) and sent back unchanged is accepted with an
+empty diff (provenance never shows in a diff); one changed value is a one-added,
+one-removed diff, also grouped by resource and property; accepting publishes exactly
+the submitted triples plus the server's provenance, and the cluster page, SPARQL,
+the dump and the history's comparison of two versions show exactly that change.
+Provenance a submitter writes is stripped with a note, and a restart never reads it
+back as a record.
 """
 
 from __future__ import annotations
 
+import html
+
+import pytest
 import requests
-from rdflib import Graph, Literal, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import PROV, RDFS
+from rdflib.namespace import PROV
+from SPARQLWrapper import JSON as JSON_FORMAT
 from SPARQLWrapper import TURTLE as TURTLE_FORMAT
 from SPARQLWrapper import SPARQLWrapper
 
@@ -24,6 +31,9 @@ SLUG = "health-romania"
 CLUSTER = f"{BASE}id/cluster/{SLUG}"
 GRAPH = f"{BASE}graph/clusters/{SLUG}"
 TURTLE = {"Content-Type": "text/turtle"}
+MISSION = "https://w3id.org/clusterkb/ontology#mission"
+#: Every cluster of the KB (kb/clusters/*.ttl).
+CLUSTERS = ("health-romania", "rohealth", "hungarian-medical-cluster")
 TIMEOUT = 60
 
 
@@ -46,8 +56,8 @@ def auth(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-def download(url: str) -> str:
-    response = requests.get(f"{url}/graph/clusters/{SLUG}.ttl", timeout=TIMEOUT)
+def download(url: str, slug: str = SLUG) -> str:
+    response = requests.get(f"{url}/graph/clusters/{slug}.ttl", timeout=TIMEOUT)
     assert response.status_code == 200
     return response.text
 
@@ -64,68 +74,131 @@ def diff_counts(url: str, curator: str, sub_id: str) -> tuple[int, int]:
     return int(response.headers["X-Triples-Added"]), int(response.headers["X-Triples-Removed"])
 
 
+def accept(url: str, curator: str, sub_id: str) -> None:
+    response = requests.post(f"{url}/submissions/{sub_id}/accept", headers=auth(curator),
+                             timeout=TIMEOUT)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "accepted"
+
+
 def published(url: str) -> Graph:
     return Graph().parse(data=download(url), format="turtle")
 
 
-def graph_content(url: str) -> Graph:
+def graph_content(url: str, graph: str = GRAPH) -> Graph:
     """The cluster's named graph as SPARQL clients see it."""
     client = SPARQLWrapper(f"{url}/sparql")
-    client.setQuery(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}")
+    client.setQuery(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     client.setReturnFormat(TURTLE_FORMAT)
     return Graph().parse(data=client.query().convert(), format="turtle")
 
 
-def test_round_trip_unchanged_then_one_value_then_accept(kb_server):
+def missions(url: str, cluster: str) -> set[Literal]:
+    """The cluster's missions in the published union, through SPARQL."""
+    client = SPARQLWrapper(f"{url}/sparql")
+    client.setQuery(f"SELECT ?m WHERE {{ <{cluster}> <{MISSION}> ?m }}")
+    client.setReturnFormat(JSON_FORMAT)
+    rows = client.query().convert()["results"]["bindings"]
+    return {Literal(r["m"]["value"], lang=r["m"].get("xml:lang")) for r in rows}
+
+
+def nt_graph(lines: list[str]) -> Graph:
+    return Graph().parse(data="\n".join(lines), format="nt")
+
+
+@pytest.mark.parametrize("slug", CLUSTERS)
+def test_round_trip_unchanged_then_one_value_then_accept(kb_server, slug):
+    """The cluster manager's round trip of issue 15, for each cluster of the KB."""
     server = kb_server()
     url = server.url
-    submitter, _ = server.token("submitter", CLUSTER)
+    cluster, graph = f"{BASE}id/cluster/{slug}", f"{BASE}graph/clusters/{slug}"
+    submitter, _ = server.token("submitter", cluster)
     curator, _ = server.token("curator")
 
-    unchanged = submit(url, submitter, download(url))
-    assert unchanged.status_code == 201, unchanged.text
+    # Downloaded and sent back unchanged: an empty diff, and accepted.
+    unchanged = submit(url, submitter, download(url, slug))
+    assert unchanged.status_code == 201, unchanged.text[:2000]
     assert diff_counts(url, curator, unchanged.json()["id"]) == (0, 0)
     # The build's generation stamp was left out, and the report says so.
     assert any("provenance" in note for note in unchanged.json()["report"]["notes"])
     for ext, media in (("jsonld", "application/ld+json"), ("nt", "application/n-triples"),
                        ("rdf", "application/rdf+xml")):
-        body = requests.get(f"{url}/graph/clusters/{SLUG}.{ext}", timeout=TIMEOUT).content
+        body = requests.get(f"{url}/graph/clusters/{slug}.{ext}", timeout=TIMEOUT).content
         again = requests.post(f"{url}/submissions", data=body, timeout=TIMEOUT,
                               headers={"Content-Type": media, **auth(submitter)})
         assert again.status_code == 201, (ext, again.text[:500])
         assert diff_counts(url, curator, again.json()["id"]) == (0, 0), ext
+    before = graph_content(url, graph)
+    accept(url, curator, unchanged.json()["id"])
+    built = server_provenance(before, BASE, graph)
+    after_unchanged = graph_content(url, graph)
+    assert isomorphic(after_unchanged - server_provenance(after_unchanged, BASE, graph),
+                      before - built)
 
-    before = graph_content(url)
-    old_label = before.value(URIRef(CLUSTER), RDFS.label)
-    new_label = Literal("Health Romania, renamed", lang="en")
-    document = Graph().parse(data=download(url), format="turtle")
-    document.remove((URIRef(CLUSTER), RDFS.label, old_label))
-    document.add((URIRef(CLUSTER), RDFS.label, new_label))
+    # One value changed: the mission. One triple added, one removed, nothing else.
+    old_mission = before.value(URIRef(cluster), URIRef(MISSION))
+    assert isinstance(old_mission, Literal) and old_mission.language == "en"
+    new_mission = Literal(f"A new mission for {slug}, written by the round-trip test.",
+                          lang="en")
+    document = Graph().parse(data=download(url, slug), format="turtle")
+    document.remove((URIRef(cluster), URIRef(MISSION), old_mission))
+    document.add((URIRef(cluster), URIRef(MISSION), new_mission))
     one = submit(url, submitter, document.serialize(format="turtle"))
-    assert one.status_code == 201, one.text
+    assert one.status_code == 201, one.text[:2000]
     one_id = one.json()["id"]
     assert diff_counts(url, curator, one_id) == (1, 1)
+    diff = requests.get(f"{url}/submissions/{one_id}/diff?format=json", headers=auth(curator),
+                        timeout=TIMEOUT).json()
+    change_added = Graph().add((URIRef(cluster), URIRef(MISSION), new_mission))
+    change_removed = Graph().add((URIRef(cluster), URIRef(MISSION), old_mission))
+    assert isomorphic(nt_graph(diff["added"]), change_added)
+    assert isomorphic(nt_graph(diff["removed"]), change_removed)
+    # ... and grouped for people: one resource, one property, the values in full.
+    [group] = diff["changes"]
+    assert group["resource"]["iri"] == cluster
+    [row] = group["properties"]
+    assert row["property"]["iri"] == MISSION and row["property"]["short"] == "ckb:mission"
+    assert [v["text"] for v in row["added"]] == [str(new_mission)]
+    assert [v["text"] for v in row["removed"]] == [str(old_mission)]
 
-    accepted = requests.post(f"{url}/submissions/{one_id}/accept", headers=auth(curator),
-                             timeout=TIMEOUT)
-    assert accepted.status_code == 200, accepted.text
-    after = graph_content(url)
-    # Exactly the graph as it was (less the build's stamp), one label changed, plus the
-    # server's provenance of this accept.
-    expected = before - server_provenance(before, BASE, GRAPH)
-    expected.remove((URIRef(CLUSTER), RDFS.label, old_label))
-    expected.add((URIRef(CLUSTER), RDFS.label, new_label))
-    provenance = server_provenance(after, BASE, GRAPH)
+    # Accepted: the page, SPARQL, the dump and the history show exactly that change.
+    accept(url, curator, one_id)
+    after = graph_content(url, graph)
+    expected = (after_unchanged - server_provenance(after_unchanged, BASE, graph)
+                - change_removed) + change_added
+    provenance = server_provenance(after, BASE, graph)
     assert isomorphic(after - provenance, expected)
-    assert (URIRef(GRAPH), PROV.wasDerivedFrom,
+    assert (URIRef(graph), PROV.wasDerivedFrom,
             URIRef(f"{BASE}graph/submission/{one_id}")) in provenance
+    assert missions(url, cluster) == {new_mission}
+
+    page = requests.get(f"{url}/id/cluster/{slug}", headers={"Accept": "text/html"},
+                        timeout=TIMEOUT)
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert str(new_mission) in text and str(old_mission) not in text
+
+    dump = Dataset()
+    dump.parse(data=requests.get(f"{url}/dump.nq", timeout=TIMEOUT).content, format="nquads")
+    assert isomorphic(dump.graph(URIRef(graph)), after)
+
+    history = requests.get(f"{url}/id/cluster/{slug}/history?format=json",
+                           timeout=TIMEOUT).json()["versions"]
+    assert [v["version"] for v in history] == ["current", 2, 1]
+    assert [v["replaced_by_submission"] for v in history] == \
+        [None, one_id, unchanged.json()["id"]]
+    compared = requests.get(f"{url}/id/cluster/{slug}/history?from=2&to=current&format=json",
+                            timeout=TIMEOUT).json()["compared"]
+    assert isomorphic(nt_graph(compared["added"]), change_added)
+    assert isomorphic(nt_graph(compared["removed"]), change_removed)
+    unchanged_step = requests.get(f"{url}/id/cluster/{slug}/history?from=1&to=2&format=json",
+                                  timeout=TIMEOUT).json()["compared"]
+    assert unchanged_step["added"] == [] and unchanged_step["removed"] == []
 
     # Downloaded again after the accept (now with provenance) and sent back: still no diff.
-    again = submit(url, submitter, download(url))
+    again = submit(url, submitter, download(url, slug))
     assert again.status_code == 201, again.text
     assert diff_counts(url, curator, again.json()["id"]) == (0, 0)
-    # The first, now outdated, pending submission differs by the one label.
-    assert diff_counts(url, curator, unchanged.json()["id"]) == (1, 1)
 
 
 def test_forged_provenance_is_stripped_and_never_read_back(kb_server):

@@ -122,7 +122,10 @@ _SCHEMAS = {
         "graph": {"type": "string"},
         "added": {"type": "array", "items": {"type": "string"},
                   "description": "Triples added, in N-Triples."},
-        "removed": {"type": "array", "items": {"type": "string"}}}},
+        "removed": {"type": "array", "items": {"type": "string"}},
+        "changes": {"type": "array", "items": {"type": "object"},
+                    "description": "The same, grouped by resource and property, with labels "
+                                   "and short names."}}},
     "History": {"type": "object", "required": ["cluster", "versions"], "properties": {
         "cluster": {"type": "string"},
         "versions": {"type": "array", "items": {"type": "object", "properties": {
@@ -131,7 +134,9 @@ _SCHEMAS = {
             "generated": {"type": ["string", "null"]},
             "replaced": {"type": ["string", "null"]},
             "replaced_by_submission": {"type": ["string", "null"]},
-            "turtle": {"type": "string"}}}}}},
+            "turtle": {"type": "string"}}}},
+        "compared": {"type": "object", "description": "With ?from=&to=: what changed "
+                                                      "between the two versions."}}},
     "SearchResults": {"type": "object", "required": ["query", "total", "hits"], "properties": {
         "query": {"type": "string"}, "total": {"type": "integer"},
         "page": {"type": "integer"}, "per_page": {"type": "integer"},
@@ -265,11 +270,16 @@ def document(server_url: str) -> dict:
             "/id/cluster/{slug}/history": {"get": {
                 "operationId": "clusterHistory", "parameters": [
                     _SLUG_PARAM, {"name": "format", "in": "query",
-                                  "schema": {"enum": ["json", "html"]}}],
+                                  "schema": {"enum": ["json", "html"]}},
+                    *({"name": name, "in": "query", "schema": {"type": "string"},
+                       "description": "A version number or 'current': compare two versions "
+                                      "(give both)."} for name in ("from", "to"))],
                 "summary": "Versions of a cluster's graph, with links to their Turtle",
                 "responses": {"200": {"description": "The versions.", "content": {
                     "application/json": {"schema": _ref("History")}, **_HTML}},
-                    "404": {"description": "No such cluster."}}}},
+                    "400": {"description": "Bad parameter."},
+                    "404": {"description": "No such cluster or version."},
+                    "406": {"description": "Neither HTML nor JSON is acceptable."}}}},
         },
     }
 

@@ -41,6 +41,8 @@ from flask import (
 from rdflib import Dataset, Graph, URIRef
 from werkzeug.exceptions import HTTPException
 
+from clusterkb import formats
+from clusterkb.changes import Changes, describe_changes
 from clusterkb.store.base import StoreError
 from clusterkb.submissions import (
     STATUSES,
@@ -60,7 +62,7 @@ from clusterkb.tokens import (
 )
 from clusterkb.validation import compact
 from clusterkb.web import negotiate
-from clusterkb.web.context import config
+from clusterkb.web.context import config, store
 from clusterkb.web.errors import json_http_error
 from clusterkb.web.security import is_loopback
 from clusterkb.web.validate import (
@@ -367,13 +369,7 @@ def listing():
     if token.role != CURATOR:
         subs = [s for s in subs if s.token_id == token.id]
     if _wants_html():
-        diffs = {}
-        if token.role == CURATOR:
-            for sub in subs:
-                if sub.status == "pending":
-                    added, removed = workflow().diff(sub)
-                    diffs[sub.id] = (sorted(_nt_lines(added)), sorted(_nt_lines(removed)))
-        return render_template("submissions.html", subs=subs, status=status, diffs=diffs,
+        return render_template("submissions.html", subs=subs, status=status,
                                role=token.role, statuses=STATUSES)
     return jsonify(submissions=[{k: v for k, v in _sub_json(s).items() if k != "report"}
                                 for s in subs])
@@ -384,43 +380,62 @@ def show(submission_id: str):
     token = authenticate(SUBMITTER, CURATOR)
     sub = _visible(workflow().get(submission_id), token)
     if _wants_html():
-        return render_template("submission.html", sub=sub, report=None,
-                               results=sub.report.get("results", []), compact=compact)
+        changes = _changes(sub) if token.role == CURATOR and sub.status == "pending" else None
+        return _submission_page(sub, changes)
     return jsonify(_sub_json(sub))
 
 
-_DIFF_TYPES = ("text/turtle", "text/html", "application/trig", "application/json")
+def _submission_page(sub: Submission, changes: Changes | None) -> Response:
+    """The page a curator decides on: the record, the report, the changes and the buttons."""
+    return Response(render_template(
+        "submission.html", sub=sub, report=None, results=sub.report.get("results", []),
+        compact=compact, changes=changes, version=_replaced_version(sub)))
+
+
+def _replaced_version(sub: Submission) -> dict | None:
+    """For an accepted submission: the history versions before and after it, to compare."""
+    if sub.status != "accepted":
+        return None
+    slug = cluster_slug(config().base_iri, sub.cluster)
+    versions = workflow().history(slug or "")
+    for i, v in enumerate(versions):
+        if v.replaced_by == sub.id and i > 0:
+            after = _version_name(versions[i - 1].n)
+            return {"compare": url_for("submissions.history", slug=slug,
+                                       **{"from": v.n, "to": after}),
+                    "history": url_for("submissions.history", slug=slug)}
+    return None
+
+
+def _changes(sub: Submission) -> Changes:
+    flow = workflow()
+    added, removed = flow.diff(sub)
+    return describe_changes(added, removed, flow.submitted_graph(sub),
+                            flow.published_graph(sub.cluster), store(), first=sub.cluster)
+
+
+#: A diff: Turtle first (the default for ``*/*`` and no ``Accept``), then the others.
+DIFF_FORMATS = (formats.TURTLE, formats.HTML, formats.TRIG, formats.JSON)
 
 
 @bp.get("/submissions/<submission_id>/diff")
 def diff(submission_id: str):
     authenticate(CURATOR)
     sub = workflow().get(submission_id)
-    added, removed = workflow().diff(sub)
-    fmt = request.args.get("format")
-    media = {"ttl": "text/turtle", "html": "text/html", "trig": "application/trig",
-             "json": "application/json", None: None}.get(fmt, "bad")
-    if media == "bad":
-        abort(400, description=f"Unknown format {fmt!r}; use ttl, html, trig or json")
-    if media is None:
-        media = (request.accept_mimetypes.best_match(_DIFF_TYPES)
-                 if request.headers.get("Accept") else "text/turtle")
-        if media is None:
-            abort(406, description="Offered: " + ", ".join(_DIFF_TYPES))
+    fmt = negotiate.choose(DIFF_FORMATS)
     part = request.args.get("part", "added")
     if part not in ("added", "removed"):
         abort(400, description="Query parameter 'part' must be 'added' or 'removed'")
-    if media == "text/html":
-        response = Response(render_template(
-            "submission.html", sub=sub, report=None, diff=True,
-            added=sorted(_nt_lines(added)), removed=sorted(_nt_lines(removed)),
-            compact=compact, results=sub.report.get("results", [])))
-    elif media == "application/json":
+    added, removed = workflow().diff(sub)
+    if fmt is formats.HTML:
+        response = _submission_page(sub, _changes(sub))
+    elif fmt is formats.JSON:
         response = jsonify(submission=sub.id, cluster=sub.cluster,
                            graph=cluster_graph(config().base_iri,
                                                cluster_slug(config().base_iri, sub.cluster)),
-                           added=sorted(_nt_lines(added)), removed=sorted(_nt_lines(removed)))
-    elif media == "application/trig":
+                           added=sorted(_nt_lines(added)), removed=sorted(_nt_lines(removed)),
+                           changes=_changes(sub).to_json())
+    elif fmt is formats.TRIG:
         dataset = Dataset()
         base = f"{config().base_iri}graph/submission/{sub.id}/diff/"
         for name, graph in (("added", added), ("removed", removed)):
@@ -428,8 +443,8 @@ def diff(submission_id: str):
             for triple in graph:
                 target.add(triple)
         negotiate.bind_prefixes(dataset)
-        response = Response(dataset.serialize(format="trig", encoding="utf-8"),
-                            mimetype="application/trig")
+        response = Response(dataset.serialize(format=formats.TRIG.rdflib, encoding="utf-8"),
+                            mimetype=formats.TRIG.media_type)
     else:
         graph = negotiate.bind_prefixes(Graph())
         for triple in (added if part == "added" else removed):
@@ -437,13 +452,11 @@ def diff(submission_id: str):
         header = (f"# Triples {part} by submission {sub.id} for {sub.cluster}: "
                   f"{len(added)} added, {len(removed)} removed"
                   f" (?part={'removed' if part == 'added' else 'added'} for the others).\n")
-        response = Response(header.encode() + graph.serialize(format="turtle",
-                                                              encoding="utf-8"),
-                            mimetype="text/turtle")
-        response.headers["X-Triples-Added"] = str(len(added))
-        response.headers["X-Triples-Removed"] = str(len(removed))
-    response.vary.add("Accept")
-    return response
+        response = Response(header.encode() + negotiate.serialize(graph, formats.TURTLE),
+                            mimetype=formats.TURTLE.media_type)
+    response.headers["X-Triples-Added"] = str(len(added))
+    response.headers["X-Triples-Removed"] = str(len(removed))
+    return negotiate.finish(response)
 
 
 def _nt_lines(graph: Graph) -> list[str]:
@@ -486,9 +499,17 @@ def reject(submission_id: str):
 
 # --- history -------------------------------------------------------------------
 
+#: The history of a cluster: a page for people first, then JSON.
+HISTORY_FORMATS = (formats.HTML, formats.JSON)
+
+
 @bp.get("/id/cluster/<slug>/history")
 def history(slug: str):
-    versions = workflow().history(slug)
+    """The versions of a cluster's graph; with ``?from=&to=`` (a version number or
+    ``current``) also what changed between those two, as a submission's diff shows it."""
+    fmt = negotiate.choose(HISTORY_FORMATS)
+    flow = workflow()
+    versions = flow.history(slug)
     if not versions:
         abort(404, description=f"No cluster {slug!r} in the knowledge base")
     rows = []
@@ -502,15 +523,46 @@ def history(slug: str):
                      "replaced": v.replaced.isoformat() if v.replaced else None,
                      "replaced_by_submission": v.replaced_by, "turtle": turtle})
     cluster = f"{config().base_iri}id/cluster/{slug}"
-    fmt = request.args.get("format")
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    if fmt == "json" or (fmt is None and best == "application/json"):
-        response = jsonify(cluster=cluster, versions=rows)
+    older, newer = _version_arg("from"), _version_arg("to")
+    compared = None
+    if older is not False or newer is not False:
+        if older is False or newer is False:
+            abort(400, description="Comparing needs both 'from' and 'to' (a version number "
+                                   "or 'current').")
+        added, removed, new, old = flow.compare(slug, older, newer)
+        compared = {"from": _version_name(older), "to": _version_name(newer),
+                    "changes": describe_changes(added, removed, new, old, store(),
+                                                first=cluster),
+                    "added": sorted(_nt_lines(added)), "removed": sorted(_nt_lines(removed))}
+    if fmt is formats.JSON:
+        body = {"cluster": cluster, "versions": rows}
+        if compared:
+            body["compared"] = {**compared, "changes": compared["changes"].to_json()}
+        response = jsonify(body)
     else:
-        response = Response(render_template("history.html", cluster=cluster, slug=slug,
-                                             versions=rows))
-    response.vary.add("Accept")
-    return response
+        default_from = versions[1].n if len(versions) > 1 else None
+        response = Response(render_template(
+            "history.html", cluster=cluster, slug=slug, versions=rows, compared=compared,
+            choice={"from": compared["from"] if compared else _version_name(default_from),
+                    "to": compared["to"] if compared else "current"}))
+    return negotiate.finish(response)
+
+
+def _version_arg(name: str) -> int | None | bool:
+    """Query parameter ``name`` as a version: a number, None for ``current``, False if absent."""
+    value = request.args.get(name)
+    if value is None or value == "":
+        return False
+    if value == "current":
+        return None
+    if value.isdigit() and len(value) < 10:
+        return int(value)
+    abort(400, description=f"Query parameter {name!r} must be a version number or 'current', "
+                           f"got {value[:40]!r}")
+
+
+def _version_name(n: int | None) -> str:
+    return "current" if n is None else str(n)
 
 
 @bp.get("/id/cluster/<slug>/history/<int:n>")
