@@ -55,7 +55,7 @@ def test_cluster_page_has_network_picture_with_partners(page, live_server, tmp_p
 
 def test_search_with_a_facet(page, live_server, tmp_path):
     page.goto(f"{live_server}/search")
-    page.get_by_label("Name, label or acronym").fill("cluster")
+    page.get_by_label("Name, label, acronym or words of a description").fill("cluster")
     with page.expect_navigation():
         page.get_by_role("button", name="Search").click()
     everything = page.locator("ol.hits > li").count()
