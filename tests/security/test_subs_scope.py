@@ -33,8 +33,8 @@ CASES = {
         f"{BASE}id/award/health-romania-bronze-label", "another cluster's graph"),
     "another cluster": (f"<{HR}> <{LABEL}> \"Renamed\"@en .", HR, "another cluster"),
     "a shared organisation": (
-        f"<{BASE}id/organisation/esca> <{LABEL}> \"Evil ESCA\"@en .",
-        f"{BASE}id/organisation/esca", "shared resource"),
+        f"<{BASE}id/organisation/mediklaszter-menedzsment-kft> <{LABEL}> \"Evil Kft\"@en .",
+        f"{BASE}id/organisation/mediklaszter-menedzsment-kft", "shared resource"),
     "an ontology term": (f"<{CKB}ClusterOrganisation> <{LABEL}> \"Evil heading\"@en .",
                          f"{CKB}ClusterOrganisation", "ontology"),
     "a vocabulary concept": (

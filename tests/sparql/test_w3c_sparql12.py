@@ -26,7 +26,7 @@ FORMATS = {
     "application/sparql-results+xml": ox.QueryResultsFormat.XML,
     "text/tab-separated-values": ox.QueryResultsFormat.TSV,
 }
-CKBS = Namespace("https://w3id.org/clusterkb/service#")
+CKBS = Namespace("https://w3id.org/clusterkb/ontology#")
 
 
 @pytest.mark.parametrize("media_type", FORMATS)

@@ -47,7 +47,7 @@ from rdflib.namespace import DCTERMS, RDF
 from werkzeug.exceptions import HTTPException
 
 from clusterkb import sparql
-from clusterkb.namespaces import SD
+from clusterkb.namespaces import CKB, SD
 from clusterkb.store.base import EngineError, QuerySyntaxError, QueryTimeout, StoreError
 from clusterkb.store.pool import QueryEvaluationError, WorkerCrashed, query_hash
 from clusterkb.web import caching
@@ -377,7 +377,6 @@ def _describe(formats: list[str]) -> Response:
 
 #: The terms this endpoint uses for what SPARQL 1.1 Service Description has no
 #: words for (its limits, its base IRI); documented in the README.
-SERVICE_NS = Namespace("https://w3id.org/clusterkb/service#")
 SPARQL12 = URIRef("https://www.w3.org/TR/sparql12-query/")
 #: The result formats that carry SPARQL 1.2 triple terms (CSV/TSV flatten them).
 _TRIPLE_TERM_FORMATS = (FORMATS.SPARQL_Results_JSON, FORMATS.SPARQL_Results_XML,
@@ -396,7 +395,7 @@ def service_description(endpoint_iri: str, graphs: list[str], cfg=None) -> Graph
     g.bind("sd", SD)
     g.bind("formats", FORMATS)
     g.bind("dct", DCTERMS)
-    g.bind("ckbs", SERVICE_NS)
+    g.bind("ckb", CKB)
     service = BNode()
     g.add((service, RDF.type, SD.Service))
     g.add((service, SD.endpoint, URIRef(endpoint_iri)))
@@ -407,13 +406,13 @@ def service_description(endpoint_iri: str, graphs: list[str], cfg=None) -> Graph
     for iri in _RESULT_FORMAT_IRIS:
         g.add((service, SD.resultFormat, iri))
     for iri in _TRIPLE_TERM_FORMATS:
-        g.add((service, SERVICE_NS.tripleTermResultFormat, iri))
+        g.add((service, CKB.tripleTermResultFormat, iri))
     if cfg is not None:
-        g.add((service, SERVICE_NS.baseIRI, URIRef(cfg.base_iri)))
-        g.add((service, SERVICE_NS.maxQuerySeconds, Literal(cfg.query_timeout)))
-        g.add((service, SERVICE_NS.maxResultRows, Literal(cfg.max_result_rows)))
-        g.add((service, SERVICE_NS.maxResultBytes, Literal(cfg.max_result_bytes)))
-        g.add((service, SERVICE_NS.maxQueryBytes, Literal(cfg.max_query_bytes)))
+        g.add((service, CKB.baseIRI, URIRef(cfg.base_iri)))
+        g.add((service, CKB.maxQuerySeconds, Literal(cfg.query_timeout)))
+        g.add((service, CKB.maxResultRows, Literal(cfg.max_result_rows)))
+        g.add((service, CKB.maxResultBytes, Literal(cfg.max_result_bytes)))
+        g.add((service, CKB.maxQueryBytes, Literal(cfg.max_query_bytes)))
         if cfg.service_allowlist:
             g.add((service, SD.feature, SD.BasicFederatedQuery))
     dataset = BNode()
