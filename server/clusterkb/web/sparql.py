@@ -13,7 +13,8 @@ Status codes, so clients can tell causes apart:
   queries the engine parsed but cannot evaluate (unknown function...);
 * 403 any SPARQL Update (``update=``, ``application/sparql-update``, or an
   update sent as ``query=``): the endpoint is read-only;
-* 406 no acceptable result format; 413 body or query over
+* 400 also for a ``format`` name the query form has no format for (listing the
+  names it has); 406 an ``Accept`` no result format matches; 413 body or query over
   ``Config.max_query_bytes``; 415 other POST content types, and a query body
   in a charset other than UTF-8 (the Protocol requires UTF-8);
 * 500 only when the engine process died under the query (a known pyoxigraph
@@ -24,8 +25,9 @@ Status codes, so clients can tell causes apart:
 
 A cut result says so in ``X-SPARQL-Truncated: true`` (by rows or by
 ``Config.max_result_bytes``: ``X-SPARQL-Truncated-By``), ``X-SPARQL-Max-Rows``
-and ``X-SPARQL-Max-Bytes``. Errors are plain text, or JSON ``{"error",
-"message"}`` for clients preferring JSON; never a traceback, and never an engine
+and ``X-SPARQL-Max-Bytes``. Errors are ``clusterkb.web.errors``' one shape: JSON
+``{"error": message, "status", "line", "column"}`` (position for syntax errors only)
+by default, text or HTML for clients preferring those; never a traceback, and never an engine
 message that could carry what another server answered: evaluation failures get
 a short message and the request id, the log keeps the detail. Without a query,
 a browser gets the HTML query page and everyone else the SPARQL 1.1 Service
