@@ -31,6 +31,10 @@ class Format:
 
     ``names`` and ``media_aliases`` are what clients send instead of the canonical
     name and media type; ``extensions`` are further file extensions of uploads.
+    ``served_as`` are names and media types that choose this format for an answer but
+    never name it for reading (Turtle is valid N3, N3 is not Turtle).
+    ``reader`` is the name the readers (``rdfio``, uploads, the submission workflow)
+    store a syntax under.
     """
 
     name: str
@@ -43,6 +47,8 @@ class Format:
     names: tuple[str, ...] = ()
     media_aliases: tuple[str, ...] = ()
     extensions: tuple[str, ...] = ()
+    served_as: tuple[str, ...] = ()
+    reader: str | None = None
 
     @property
     def iri(self) -> str | None:
@@ -81,19 +87,21 @@ def _results(engine: ox.QueryResultsFormat, label: str, **kwargs) -> Format:
 
 
 TURTLE = _rdf(ox.RdfFormat.TURTLE, rdflib="turtle", eu_file_type="RDF_TURTLE",
-              names=("turtle", "n3"), media_aliases=("application/x-turtle", "text/n3"))
+              names=("turtle",), media_aliases=("application/x-turtle",),
+              served_as=("n3", "text/n3", "application/turtle"), reader="turtle")
 N_TRIPLES = _rdf(ox.RdfFormat.N_TRIPLES, rdflib="nt", eu_file_type="RDF_N_TRIPLES",
-                 names=("ntriples", "n-triples"), media_aliases=("text/plain",))
+                 names=("ntriples", "n-triples"), served_as=("text/plain",), reader="nt")
 N_QUADS = _rdf(ox.RdfFormat.N_QUADS, rdflib="nquads", eu_file_type="RDF_N_QUADS",
-               names=("nquads", "n-quads"))
-TRIG = _rdf(ox.RdfFormat.TRIG, rdflib="trig", eu_file_type="RDF_TRIG")
+               names=("nquads", "n-quads"), reader="nq")
+TRIG = _rdf(ox.RdfFormat.TRIG, rdflib="trig", eu_file_type="RDF_TRIG", reader="trig")
 JSON_LD = _rdf(ox.RdfFormat.JSON_LD, rdflib="json-ld", eu_file_type="JSON_LD",
                names=("json-ld", "json"), media_aliases=("application/json",
                                                          "application/x-json+ld"),
-               extensions=("json",))
+               extensions=("json",), reader="json-ld")
 RDF_XML = _rdf(ox.RdfFormat.RDF_XML, rdflib="pretty-xml", eu_file_type="RDF_XML",
                names=("rdfxml", "rdf/xml", "rdf+xml", "xml"),
-               media_aliases=("application/xml", "text/xml"), extensions=("owl", "xml"))
+               media_aliases=("application/xml", "text/xml"), extensions=("owl", "xml"),
+               reader="rdf/xml")
 
 SPARQL_JSON = _results(ox.QueryResultsFormat.JSON, "SPARQL JSON", names=("json",),
                        media_aliases=("application/json",))
@@ -105,7 +113,14 @@ TSV = _results(ox.QueryResultsFormat.TSV, "TSV", eu_file_type="TSV")
 HTML = Format("html", "text/html", "HTML", names=("htm",),
               media_aliases=("application/xhtml+xml",))
 JSON = Format("json", "application/json", "JSON")
+TEXT = Format("txt", "text/plain", "plain text", names=("text",))
 GZIP = Format("gz", "application/gzip", "gzip")
+
+# Request bodies (what clients send, never what the server answers with).
+FORM = Format("form", "application/x-www-form-urlencoded", "HTML form")
+MULTIPART = Format("multipart", "multipart/form-data", "multipart form")
+SPARQL_QUERY = Format("rq", "application/sparql-query", "SPARQL query")
+SPARQL_UPDATE = Format("ru", "application/sparql-update", "SPARQL update")
 
 #: Every RDF syntax the server reads (uploads, ``clusterkb load``/``validate``).
 RDF_FORMATS: tuple[Format, ...] = (TURTLE, TRIG, N_TRIPLES, N_QUADS, JSON_LD, RDF_XML)
@@ -117,6 +132,17 @@ RESULTS_FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML, CSV, TSV)
 DUMP_FORMATS: tuple[Format, ...] = (TURTLE, N_TRIPLES, N_QUADS)
 #: What ``clusterkb dump`` writes.
 EXPORT_FORMATS: tuple[Format, ...] = (N_QUADS, TRIG, TURTLE, N_TRIPLES)
+#: What a store backend streams as a dump (``Store.dump``).
+STORE_DUMP_FORMATS: tuple[Format, ...] = (N_QUADS, TRIG, TURTLE, N_TRIPLES)
+#: What a validation report is offered as (HTML for browsers, JSON by default).
+REPORT_FORMATS: tuple[Format, ...] = (JSON, HTML, TURTLE, JSON_LD)
+#: The SPARQL Protocol's offers per result kind (``QueryInfo.kind``), the default first.
+SPARQL_OFFERS: dict[str, tuple[Format, ...]] = {
+    "solutions": RESULTS_FORMATS, "boolean": RESULTS_FORMATS, "graph": GRAPH_FORMATS,
+}
+#: The result formats whose SPARQL 1.2 triple terms survive (CSV flattens them, and
+#: TSV, JSON-LD and RDF/XML results are not read back with them here).
+TRIPLE_TERM_FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML, TURTLE, N_TRIPLES)
 
 
 def _bare(media_type: str) -> str:
@@ -128,7 +154,7 @@ def by_name(name: str, offered: Iterable[Format]) -> Format | None:
     key = name.strip().lower()
     offered = tuple(offered)
     for fmt in offered:
-        if key in fmt.all_names():
+        if key in fmt.all_names() or key in fmt.served_as:
             return fmt
     return by_media_type(key, offered)
 
@@ -142,7 +168,32 @@ def by_media_type(media_type: str, offered: Iterable[Format]) -> Format | None:
     key = _bare(media_type)
     offered = tuple(offered)
     return (next((f for f in offered if f.media_type == key), None)
-            or next((f for f in offered if key in f.media_aliases), None))
+            or next((f for f in offered if key in f.media_aliases), None)
+            or next((f for f in offered if key in f.served_as), None))
+
+
+def accepted_types(offered: Iterable[Format]) -> list[str]:
+    """Every media type that chooses one of ``offered`` (canonical types first)."""
+    offered = tuple(offered)
+    types = [f.media_type for f in offered]
+    for fmt in offered:
+        types += [t for t in (*fmt.media_aliases, *fmt.served_as) if "/" in t]
+    return list(dict.fromkeys(types))
+
+
+def for_reading(key: str) -> Format | None:
+    """The RDF syntax an upload or file named ``key`` is in: a reader name, short name or
+    media type (``served_as`` names excluded: they only choose answers)."""
+    key = _bare(key)
+    for fmt in RDF_FORMATS:
+        if key == fmt.reader or key in fmt.all_names() or key in fmt.all_media_types():
+            return fmt
+    return None
+
+
+def by_reader(name: str) -> Format:
+    """The registry entry of a reader name (``"turtle"``, ``"json-ld"``...)."""
+    return next(f for f in RDF_FORMATS if f.reader == name)
 
 
 def by_extension(extension: str, offered: Iterable[Format]) -> Format | None:

@@ -30,6 +30,7 @@ from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidd
 from defusedxml.ElementTree import ParseError, iterparse
 from rdflib import Dataset, Graph, URIRef
 
+from clusterkb import formats
 from clusterkb.store.terms import to_rdflib
 
 
@@ -53,33 +54,17 @@ class RDFTooLarge(RDFParseError):
     """The input is larger than the configured limit (HTTP 413)."""
 
 
-# canonical name -> (engine format, media type, file extensions)
-FORMATS: dict[str, tuple[ox.RdfFormat, str, tuple[str, ...]]] = {
-    "turtle": (ox.RdfFormat.TURTLE, "text/turtle", (".ttl",)),
-    "trig": (ox.RdfFormat.TRIG, "application/trig", (".trig",)),
-    "nt": (ox.RdfFormat.N_TRIPLES, "application/n-triples", (".nt",)),
-    "nq": (ox.RdfFormat.N_QUADS, "application/n-quads", (".nq",)),
-    "json-ld": (ox.RdfFormat.JSON_LD, "application/ld+json", (".jsonld", ".json")),
-    "rdf/xml": (ox.RdfFormat.RDF_XML, "application/rdf+xml", (".rdf", ".owl", ".xml")),
-}
-_ALIASES = {
-    "ttl": "turtle", "text/turtle": "turtle", "application/x-turtle": "turtle",
-    "application/trig": "trig",
-    "ntriples": "nt", "n-triples": "nt", "application/n-triples": "nt",
-    "nquads": "nq", "n-quads": "nq", "application/n-quads": "nq",
-    "jsonld": "json-ld", "application/ld+json": "json-ld", "application/json": "json-ld",
-    "xml": "rdf/xml", "rdfxml": "rdf/xml", "application/rdf+xml": "rdf/xml",
-}
-
-
 def format_name(name: str) -> str:
-    """Canonical format name for a name, alias or media type; ``RDFParseError`` if unknown."""
-    key = name.split(";", 1)[0].strip().lower()
-    key = _ALIASES.get(key, key)
-    if key not in FORMATS:
-        known = ", ".join(FORMATS)
+    """Canonical (reader) name for a name, alias or media type; ``RDFParseError`` if unknown.
+
+    Names and media types are the registry's (``clusterkb.formats``).
+    """
+    fmt = formats.for_reading(name)
+    if fmt is None:
+        known = ", ".join(f.reader or f.name for f in formats.RDF_FORMATS)
         raise RDFParseError(f"unsupported RDF format {name!r} (supported: {known})")
-    return key
+    assert fmt.reader is not None
+    return fmt.reader
 
 
 def format_for_media_type(media_type: str) -> str | None:
@@ -92,19 +77,19 @@ def format_for_media_type(media_type: str) -> str | None:
 
 def format_for_path(path: str | Path) -> str | None:
     """Canonical format from a file name's extension (``.gz`` is not handled here)."""
-    suffix = Path(path).suffix.lower()
-    for name, (_, _, extensions) in FORMATS.items():
-        if suffix in extensions:
-            return name
-    return None
+    suffix = Path(path).suffix
+    fmt = formats.by_extension(suffix, formats.RDF_FORMATS) if suffix else None
+    return fmt.reader if fmt is not None else None
 
 
 def media_type_of(name: str) -> str:
-    return FORMATS[format_name(name)][1]
+    return formats.by_reader(format_name(name)).media_type
 
 
 def engine_format(name: str) -> ox.RdfFormat:
-    return FORMATS[format_name(name)][0]
+    engine = formats.by_reader(format_name(name)).rdf
+    assert engine is not None
+    return engine
 
 
 def read_limited(stream: BinaryIO, max_bytes: int) -> bytes:
@@ -221,7 +206,7 @@ def parse_quads(data: bytes, fmt: str, *, base_iri: str | None = None,
         check_xml(data)
     try:
         quads = []
-        for quad in ox.parse(data, FORMATS[name][0], base_iri=base_iri,
+        for quad in ox.parse(data, engine_format(name), base_iri=base_iri,
                              rename_blank_nodes=rename_blank_nodes):
             quads.append(quad)
             if max_triples is not None and len(quads) > max_triples:

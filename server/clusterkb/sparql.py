@@ -1,4 +1,4 @@
-"""The public SPARQL endpoint's guard and content negotiation, free of Flask.
+"""The public SPARQL endpoint's guard, free of Flask.
 
 Why a guard: the engine behind ``/sparql`` (Oxigraph) executes ``SERVICE``
 (it calls any URL it is given). Every untrusted query is therefore read here
@@ -23,8 +23,8 @@ Relative IRIs resolve against the service base, the KB's base IRI
 (``Config.base_iri``), unless the query's own ``BASE`` says otherwise; the
 resolution is the engine's own (pyoxigraph's IRI parser).
 
-The second half picks the media type of a result from the ``format`` parameter
-or the ``Accept`` header, for the query form at hand.
+Which result format a query gets is ``clusterkb.web.negotiate``'s rule over the
+form's offers (``clusterkb.formats.SPARQL_OFFERS``).
 """
 
 from __future__ import annotations
@@ -35,21 +35,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import pyoxigraph as ox
-from werkzeug.datastructures import MIMEAccept
 
+from clusterkb.errors import ClientError
 from clusterkb.sparql_lexer import LexError, Token, line_column, tokens
 
 # --- errors -------------------------------------------------------------------
 
 
-class GuardError(Exception):
+class GuardError(ClientError):
     """A query the endpoint will not run; ``status`` is the HTTP status to answer with."""
 
     status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class MalformedQuery(GuardError):
@@ -64,12 +60,6 @@ class UpdateRefused(GuardError):
 
 class QueryRefused(GuardError):
     """A well-formed query that would make the engine reach outside the published data."""
-
-
-class NotAcceptable(GuardError):
-    """No result format the client accepts exists for this query form."""
-
-    status = 406
 
 
 # --- analysis -----------------------------------------------------------------
@@ -393,103 +383,3 @@ def dataset_clause(query: str, base_iri: str | None = None
     if info.from_graphs or info.from_named:
         return info.from_graphs, info.from_named
     return None
-
-
-# --- content negotiation -------------------------------------------------------
-
-SPARQL_JSON = "application/sparql-results+json"
-SPARQL_XML = "application/sparql-results+xml"
-CSV = "text/csv"
-TSV = "text/tab-separated-values"
-TURTLE = "text/turtle"
-N_TRIPLES = "application/n-triples"
-JSON_LD = "application/ld+json"
-RDF_XML = "application/rdf+xml"
-HTML = "text/html"
-
-# Offered media types per result kind, the default first.
-RESULT_TYPES: dict[str, tuple[str, ...]] = {
-    "solutions": (SPARQL_JSON, SPARQL_XML, CSV, TSV),
-    "boolean": (SPARQL_JSON, SPARQL_XML, CSV, TSV),
-    "graph": (TURTLE, N_TRIPLES, JSON_LD, RDF_XML),
-}
-
-# Names accepted in the ``format`` parameter (case-insensitive), per kind.
-# "json" and "xml" mean the natural JSON/XML of the form, as SPARQLWrapper assumes.
-_SOLUTION_NAMES = {
-    "json": SPARQL_JSON, "srj": SPARQL_JSON, "xml": SPARQL_XML, "srx": SPARQL_XML,
-    "csv": CSV, "tsv": TSV,
-}
-_GRAPH_NAMES = {
-    "turtle": TURTLE, "ttl": TURTLE, "n3": TURTLE, "nt": N_TRIPLES, "ntriples": N_TRIPLES,
-    "n-triples": N_TRIPLES, "jsonld": JSON_LD, "json-ld": JSON_LD, "json": JSON_LD,
-    "rdfxml": RDF_XML, "rdf+xml": RDF_XML, "rdf": RDF_XML, "xml": RDF_XML,
-}
-FORMAT_NAMES: dict[str, dict[str, str]] = {
-    "solutions": _SOLUTION_NAMES, "boolean": _SOLUTION_NAMES, "graph": _GRAPH_NAMES,
-}
-
-# Media types clients send that we serve as one of ours.
-_ALIASES: dict[str, dict[str, str]] = {
-    "solutions": {"application/json": SPARQL_JSON, "application/xml": SPARQL_XML,
-                  "text/xml": SPARQL_XML},
-    "graph": {"application/json": JSON_LD, "application/xml": RDF_XML, "text/xml": RDF_XML,
-              "application/turtle": TURTLE, "application/x-turtle": TURTLE,
-              "text/n3": TURTLE, "text/plain": N_TRIPLES, "application/x-json+ld": JSON_LD},
-}
-_ALIASES["boolean"] = _ALIASES["solutions"]
-
-
-def negotiate(
-    kind: str, format_values: Sequence[str], accept: MIMEAccept, *, form: str = ""
-) -> str:
-    """The media type to answer a query of ``kind`` with.
-
-    ``format`` parameter values win over ``Accept``: the first one that names a
-    format (short name or media type) decides. Without them, ``Accept``
-    decides among our types and their aliases; with no ``Accept`` at all, the
-    default (SPARQL JSON, or Turtle for graphs). Raises ``NotAcceptable``.
-    """
-    offered = RESULT_TYPES[kind]
-    names = FORMAT_NAMES[kind]
-    aliases = _ALIASES[kind]
-    what = form or kind
-    requested = [v.strip() for v in format_values if v.strip()]
-    for value in requested:
-        lowered = value.lower().split(";")[0].strip()
-        if lowered in names:
-            return names[lowered]
-        if lowered in offered:
-            return lowered
-        if lowered in aliases:
-            return aliases[lowered]
-    if requested:
-        raise NotAcceptable(
-            f"format={requested[0]!r} is not available for a {what} query; "
-            f"use one of {', '.join(sorted(names))} or {', '.join(offered)}."
-        )
-    if not accept:
-        return offered[0]
-    candidates = list(offered) + [a for a in aliases if a not in offered]
-    best = accept.best_match(candidates)
-    if best is None:
-        raise NotAcceptable(
-            f"None of the media types in Accept: {accept.to_header()} is available for a "
-            f"{what} query; available: {', '.join(offered)}."
-        )
-    return aliases.get(best, best)
-
-
-def negotiate_description(format_values: Sequence[str], accept: MIMEAccept) -> str:
-    """The media type for the endpoint's own page: HTML for browsers, else an RDF format.
-
-    Raises ``NotAcceptable``.
-    """
-    for value in (v.strip().lower() for v in format_values if v.strip()):
-        if value in ("html", HTML):
-            return HTML
-    # A browser (HTML preferred over every RDF type by its q values) gets the page;
-    # ``*/*`` alone picks the first offer, Turtle.
-    if not format_values and accept and accept.best_match([TURTLE, HTML]) == HTML:
-        return HTML
-    return negotiate("graph", format_values, accept, form="service description")

@@ -87,7 +87,9 @@ def test_syntax_errors_are_400_with_the_engines_line_and_column(server):
         pyoxigraph.Store().query(query)
     line, column = re.match(r"error at (\d+):(\d+)", str(engine.value)).groups()
     assert line == "2"
-    assert f"line {line}, column {column}" in response.json()["message"]
+    assert f"line {line}, column {column}" in response.json()["error"]
+    # #14.3: the position is also a field of the one JSON error shape
+    assert (response.json()["line"], response.json()["column"]) == (int(line), int(column))
     # W3C syntax-general-08, a positive test: crashed the old guard (500)
     response = _get(url, "SELECT * WHERE { <a><b>-1.0 }")
     assert response.status_code == 200 and _values(response, "x") == []
@@ -97,7 +99,7 @@ def test_unknown_function_is_400_with_a_safe_message_and_a_request_id(server):
     url, log = server
     response = _get(url, "PREFIX q: <http://example.org/q#> SELECT * WHERE { FILTER(q:name()) }")
     assert response.status_code == 400
-    message = response.json()["message"]
+    message = response.json()["error"]
     request_id = response.headers["X-Request-Id"]
     assert request_id in message
     assert "<http://example.org/q#name>" in message  # the function it does not know
@@ -128,7 +130,7 @@ def test_engine_abort_is_a_500_that_explains_and_the_worker_is_replaced(server):
         pytest.fail("pyoxigraph no longer aborts on this ORDER BY: drop the explanation "
                     "(crash_message) and this test")
     assert response.status_code == 500
-    message = response.json()["message"]
+    message = response.json()["error"]
     assert "replaced" in message and "not affected" in message
     assert "order by STR(?x)" in message  # how to rewrite it
     # the next query is answered (a fresh worker), and the rewrite works

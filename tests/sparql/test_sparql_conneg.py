@@ -1,18 +1,36 @@
-"""Choosing the result media type from ``format`` and ``Accept``."""
+"""Choosing the result media type from ``format`` and ``Accept``: ``web/negotiate``'s one
+rule over the query form's offers (``formats.SPARQL_OFFERS``)."""
 
 from __future__ import annotations
 
 import pytest
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
+from flask import Flask
+from werkzeug.exceptions import HTTPException
 
-from clusterkb.sparql import NotAcceptable, negotiate, negotiate_description
+from clusterkb import formats as registry
+from clusterkb.web import negotiate as conneg
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+_APP = Flask(__name__)
 
 
-def accept(header: str | None) -> MIMEAccept:
-    return parse_accept_header(header, MIMEAccept)
+def _choose(offered, formats, header) -> str:
+    headers = {"Accept": header} if header is not None else {}
+    with _APP.test_request_context("/sparql", headers=headers):
+        return conneg.choose(offered, asked=formats).media_type
+
+
+def negotiate(kind, formats, header) -> str:
+    return _choose(registry.SPARQL_OFFERS[kind], formats, header)
+
+
+def negotiate_description(formats, header) -> str:
+    # What /sparql without a query offers: the Service Description, or the query page.
+    return _choose((*registry.GRAPH_FORMATS, registry.HTML), formats, header)
+
+
+def accept(header: str | None) -> str | None:
+    return header
 
 
 @pytest.mark.parametrize(
@@ -62,22 +80,28 @@ def test_format_parameter_wins_over_accept(kind, formats, expected):
 
 
 @pytest.mark.parametrize(
-    ("kind", "formats", "header"),
-    [
-        ("solutions", [], "image/png"),
-        ("solutions", [], "text/turtle"),
-        ("graph", [], "text/csv"),
-        ("graph", ["csv"], None),
-        ("solutions", ["turtle"], None),
-        ("solutions", ["no-such-format"], None),
-    ],
+    ("kind", "header"),
+    [("solutions", "image/png"), ("solutions", "text/turtle"), ("graph", "text/csv")],
 )
-def test_nothing_acceptable_raises_406_naming_the_alternatives(kind, formats, header):
-    with pytest.raises(NotAcceptable) as caught:
-        negotiate(kind, formats, accept(header))
-    assert caught.value.status == 406
+def test_nothing_acceptable_raises_406_naming_the_alternatives(kind, header):
+    with pytest.raises(HTTPException) as caught:
+        negotiate(kind, [], accept(header))
+    assert caught.value.code == 406
     expected = "text/turtle" if kind == "graph" else "application/sparql-results+json"
-    assert expected in caught.value.message
+    assert expected in caught.value.description
+
+
+@pytest.mark.parametrize(
+    ("kind", "formats"),
+    [("graph", ["csv"]), ("solutions", ["turtle"]), ("solutions", ["no-such-format"])],
+)
+def test_a_format_the_form_does_not_offer_is_400_naming_the_names(kind, formats):
+    # #14.2: an unknown ``format`` is 400 on every route (it was 406 on /sparql only).
+    with pytest.raises(HTTPException) as caught:
+        negotiate(kind, formats, None)
+    assert caught.value.code == 400
+    expected = "ttl" if kind == "graph" else "srj"
+    assert expected in caught.value.description
 
 
 @pytest.mark.parametrize(

@@ -15,21 +15,75 @@ pending submissions live in graphs that are never part of it.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from rdflib import Graph
-from rdflib.term import Identifier
+if TYPE_CHECKING:  # the query worker imports this module (its errors): keep it light
+    from rdflib import Graph
+    from rdflib.term import Identifier
 
 
 class StoreError(Exception):
-    """A store operation failed for a reason the caller should report (4xx/5xx)."""
+    """A store operation failed for a reason the caller should report (4xx/5xx).
+
+    ``str(error)`` is the detail, for the log; ``clusterkb.web.errors.public_error``
+    decides what a client may read of it.
+    """
+
+
+_ENGINE_POSITION = re.compile(r"^error at (\d+):(\d+): ?")
 
 
 class QuerySyntaxError(StoreError):
     """The engine could not parse the query; ``str(error)`` is its message."""
+
+    def where(self) -> dict[str, int]:
+        """``line`` and ``column`` of the engine's ``L:C`` position, when it gave one."""
+        match = _ENGINE_POSITION.match(str(self))
+        return {"line": int(match.group(1)), "column": int(match.group(2))} if match else {}
+
+    def public_message(self) -> str:
+        """The engine's parse error, its ``L:C`` said as line and column.
+
+        Safe to show: it depends on the query text alone. Its list of expected
+        tokens can run to kilobytes, so it is cut.
+        """
+        detail = str(self)
+        match = _ENGINE_POSITION.match(detail)
+        where = f" at line {match.group(1)}, column {match.group(2)}" if match else ""
+        detail = detail[match.end():] if match else detail
+        if len(detail) > 300:
+            detail = detail[:300].rstrip() + " …"
+        return f"SPARQL syntax error{where}: {detail}"
+
+
+class QueryEvaluationError(StoreError):
+    """The engine parsed the query but could not evaluate it: the client's error (400).
+
+    ``public`` is a message safe to send; ``str(error)`` the engine's own, for the log.
+    """
+
+    def __init__(self, detail: str, public: str) -> None:
+        super().__init__(detail)
+        self.public = public
+
+
+class WorkerCrashed(StoreError):
+    """The worker process died while running the query (it has been replaced)."""
+
+    def __init__(self, detail: str, query_hash: str) -> None:
+        super().__init__(detail)
+        self.query_hash = query_hash
+
+
+def query_hash(query: str) -> str:
+    """A short, stable name for a query in logs (the text itself is not logged)."""
+    return hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 class QueryTimeout(StoreError):

@@ -56,8 +56,10 @@ from rdflib import Graph
 
 from clusterkb.config import Config
 from clusterkb.namespaces import PREFIXES
+from clusterkb.store import results
 from clusterkb.store.base import QueryResult, QuerySyntaxError, Store, StoreError
 from clusterkb.store.pool import QueryPool
+from clusterkb.store.results import dump_format
 from clusterkb.store.terms import IriMap, to_ox, to_rdflib
 
 POINTER = "current.json"
@@ -74,24 +76,7 @@ _PENDING = ox.Literal("pending")
 PRIVATE_DIR = "private"
 _CHUNK = 20_000
 
-_DUMP_FORMATS: dict[str, ox.RdfFormat] = {
-    "application/n-quads": ox.RdfFormat.N_QUADS, "nq": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG, "trig": ox.RdfFormat.TRIG,
-    "text/turtle": ox.RdfFormat.TURTLE, "ttl": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES, "nt": ox.RdfFormat.N_TRIPLES,
-}
 _PREFIX_STRINGS = {name: str(ns) for name, ns in PREFIXES.items()}
-
-
-def dump_format(media_type: str) -> ox.RdfFormat:
-    """The dump format for a media type or short name (``nq``, ``trig``, ``ttl``, ``nt``)."""
-    key = media_type.split(";", 1)[0].strip().lower()
-    try:
-        return _DUMP_FORMATS[key]
-    except KeyError:
-        raise StoreError(f"cannot dump as {media_type!r}; use one of "
-                         "application/n-quads, application/trig, text/turtle, "
-                         "application/n-triples") from None
 
 
 class _Graphs:
@@ -364,11 +349,9 @@ class SnapshotStore(Store):
     def query(self, query: str, *, media_type: str, default_graph_uris: Sequence[str] = (),
               named_graph_uris: Sequence[str] = (), timeout: float | None = None,
               max_rows: int | None = None) -> QueryResult:
-        from clusterkb.store._worker import run_query
-
         published = self._graphs.published()
         try:
-            body, media, kind, truncated = run_query(
+            body, media, kind, truncated = results.run_query(
                 self._graphs.ox, query, media_type, published, published,
                 max_rows or 10**9, _PREFIX_STRINGS, union=self._graphs.union_is_published())
         except SyntaxError as error:

@@ -18,7 +18,6 @@ the query (not the query, which may hold personal data) and raises
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import queue
 import re
@@ -30,7 +29,15 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
-from clusterkb.store.base import QueryResult, QuerySyntaxError, QueryTimeout, StoreError
+from clusterkb.store.base import (
+    QueryEvaluationError,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreError,
+    WorkerCrashed,
+    query_hash,
+)
 
 logger = logging.getLogger("clusterkb.query")
 
@@ -40,30 +47,6 @@ _SAFE_MESSAGES = (
     re.compile(r"The custom function <[^>\s]{1,300}> is not supported"),
     re.compile(r"The custom aggregate function <[^>\s]{1,300}> is not supported"),
 )
-
-
-class QueryEvaluationError(StoreError):
-    """The engine parsed the query but could not evaluate it: the client's error (400).
-
-    ``public`` is a message safe to send; ``str(error)`` the engine's own, for the log.
-    """
-
-    def __init__(self, detail: str, public: str) -> None:
-        super().__init__(detail)
-        self.public = public
-
-
-class WorkerCrashed(StoreError):
-    """The worker process died while running the query (it has been replaced)."""
-
-    def __init__(self, detail: str, query_hash: str) -> None:
-        super().__init__(detail)
-        self.query_hash = query_hash
-
-
-def query_hash(query: str) -> str:
-    """A short, stable name for a query in logs (the text itself is not logged)."""
-    return hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def public_message(detail: str) -> str:

@@ -66,7 +66,6 @@ from SPARQLWrapper.SPARQLExceptions import (
 from clusterkb import sparql
 from clusterkb.config import Config
 from clusterkb.namespaces import PREFIXES, graph_iri
-from clusterkb.store._worker import graph_format, solutions_format
 from clusterkb.store.base import (
     EngineError,
     QueryResult,
@@ -75,7 +74,7 @@ from clusterkb.store.base import (
     Store,
     StoreError,
 )
-from clusterkb.store.embedded import dump_format
+from clusterkb.store.results import dump_format, graph_format, solutions_format
 from clusterkb.store.terms import to_rdflib
 
 STATUS = "urn:clusterkb:status"

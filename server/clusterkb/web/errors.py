@@ -12,30 +12,39 @@ registered here answer, whatever the route:
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+import logging
+
+from flask import Flask, Response, g, jsonify, render_template
 from werkzeug.exceptions import HTTPException
 
+from clusterkb import formats
 from clusterkb.errors import ClientError
+from clusterkb.store.base import (
+    EngineError,
+    QueryEvaluationError,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreError,
+    WorkerCrashed,
+    query_hash,
+)
+from clusterkb.web import negotiate
+from clusterkb.web.context import config
 
-_CHOICES = ("application/json", "text/html", "text/plain")
+logger = logging.getLogger("clusterkb.query")
 
-
-def _body_type() -> str:
-    accept = request.accept_mimetypes
-    if not request.headers.get("Accept"):
-        return "application/json"
-    best = accept.best_match(_CHOICES, default="application/json")
-    # A wildcard alone ("*/*") matches the first choice: JSON, as for no Accept.
-    return best
+#: The error bodies, the default first (``*/*`` and no ``Accept`` get JSON).
+BODIES = (formats.JSON, formats.HTML, formats.TEXT)
 
 
 def error_response(error: ClientError) -> Response:
     """The response for ``error`` in the representation the client prefers."""
-    kind = _body_type()
-    if kind == "text/html":
-        response = Response(render_template("error.html", error=error), mimetype="text/html")
-    elif kind == "text/plain":
-        response = Response(error.message + "\n", mimetype="text/plain")
+    kind = negotiate.preferred(BODIES)
+    if kind is formats.HTML:
+        response = Response(render_template("error.html", error=error),
+                            mimetype=formats.HTML.media_type)
+    elif kind is formats.TEXT:
+        response = Response(error.message + "\n", mimetype=formats.TEXT.media_type)
     else:
         response = jsonify(error.to_json())
     response.status_code = error.status
@@ -51,9 +60,60 @@ def _from_http(error: HTTPException) -> Response:
     return error_response(ClientError(message, status=status, headers=headers))
 
 
+def _request_id() -> str:
+    return g.get("request_id", "") or "-"
+
+
+def _query_text() -> str:
+    return g.get("sparql_query", "")
+
+
+def public_error(error: StoreError) -> ClientError:
+    """A store failure as the client may see it: a short safe message and the request id.
+
+    Engine messages can carry what another server answered (``SERVICE``), so only the
+    parse error, which depends on the query text alone, is shown; the rest goes to the log.
+    """
+    rid = _request_id()
+    if isinstance(error, QuerySyntaxError):
+        return ClientError(error.public_message(), status=400, **error.where())
+    if isinstance(error, QueryEvaluationError):
+        logger.warning("query %s failed in the engine (request %s): %s",
+                       query_hash(_query_text()), rid, error)
+        return ClientError(
+            f"{error.public} (request id {rid}). The query is well-formed but the engine "
+            "cannot evaluate it, e.g. it calls a function this endpoint does not have.")
+    if isinstance(error, WorkerCrashed):
+        hint = ""
+        if "order" in _query_text().lower():
+            hint = (" A known cause is ORDER BY over a column that mixes numbers and strings, "
+                    "which makes the engine (pyoxigraph 0.5) abort; order by STR(?x), or by a "
+                    "typed expression such as xsd:decimal(?x), instead.")
+        return ClientError(
+            f"The query engine process stopped while running this query (request id {rid}, "
+            f"query {error.query_hash}); it has been replaced and other queries are not "
+            f"affected.{hint}", status=500)
+    if isinstance(error, QueryTimeout):
+        return ClientError(
+            f"The query ran longer than this endpoint's limit of {config().query_timeout:g} s "
+            "and was stopped. Narrow it (more specific patterns, LIMIT) and try again.",
+            status=503)
+    if isinstance(error, EngineError):
+        return ClientError(f"The SPARQL engine behind this service failed: {error}",
+                           status=502)
+    logger.error("query %s: store error (request %s): %s", query_hash(_query_text()), rid,
+                 error)
+    return ClientError(f"The query engine failed (request id {rid}).", status=500)
+
+
+def _from_store(error: StoreError) -> Response:
+    return error_response(public_error(error))
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers for the whole app (blueprints add none of their own)."""
     app.register_error_handler(ClientError, error_response)
+    app.register_error_handler(StoreError, _from_store)
     app.register_error_handler(HTTPException, _from_http)
 
 

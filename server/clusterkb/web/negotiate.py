@@ -12,6 +12,8 @@ alternates, a ``Link`` header naming them. Formats come from ``clusterkb.formats
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Response, abort, request
 from rdflib import Graph
 
@@ -31,7 +33,7 @@ RDF_FORMATS: tuple[Format, ...] = formats.GRAPH_FORMATS
 
 __all__ = ["FORMATS", "Format", "HTML", "JSONLD", "NTRIPLES", "RDFXML", "RDF_FORMATS",
            "TURTLE", "bind_prefixes", "choose", "data_links", "finish", "link_header",
-           "rdf_response", "serialize", "split_extension"]
+           "preferred", "asks_for", "rdf_response", "serialize", "split_extension"]
 
 
 def split_extension(path: str, offered: tuple[Format, ...] = FORMATS
@@ -45,33 +47,57 @@ def split_extension(path: str, offered: tuple[Format, ...] = FORMATS
     return path, None
 
 
-def choose(offered: tuple[Format, ...] = FORMATS, forced: Format | None = None) -> Format:
+def choose(offered: tuple[Format, ...] = FORMATS, forced: Format | None = None, *,
+           asked: Sequence[str] | None = None) -> Format:
     """Pick the representation for the current request by the module's rule.
 
     ``offered[0]`` is the surface's default. ``forced`` comes from a file extension.
+    ``asked`` are the ``format`` values (default: the query string's); the first that is
+    not blank decides (``/sparql`` also takes them from a form body).
     """
     names = ", ".join(f.name for f in offered)
     if forced is not None:
         if forced not in offered:
             abort(404, description=f"No {forced.name} representation here; available: {names}")
         return forced
-    asked = request.args.get("format")
-    if asked is not None:
-        fmt = formats.by_name(asked, offered)
+    values = request.args.getlist("format") if asked is None else asked
+    values = [v.strip() for v in values if v.strip()]
+    if values:
+        fmt = formats.by_name(values[0], offered)
         if fmt is None:
-            abort(400, description=f"Unknown format {asked!r} in query parameter 'format'; "
+            abort(400, description=f"Unknown format {values[0]!r} in parameter 'format'; "
                                    f"use one of: {names}")
         return fmt
     if not request.headers.get("Accept"):
         return offered[0]
-    candidates = [t for f in offered for t in f.all_media_types()]
-    best = request.accept_mimetypes.best_match(candidates)
+    best = request.accept_mimetypes.best_match(formats.accepted_types(offered))
     if best is None:
         abort(406, description="None of the accepted media types is available; offered: "
                                + ", ".join(f.media_type for f in offered))
     found = formats.by_media_type(best, offered)
     assert found is not None  # best is one of the candidates
     return found
+
+
+def preferred(offered: tuple[Format, ...]) -> Format:
+    """What ``Accept`` prefers among ``offered``, never refusing: ``offered[0]`` when it
+    names none of them (or is absent or ``*/*``). For bodies that must be sent anyway
+    (errors)."""
+    if not request.headers.get("Accept"):
+        return offered[0]
+    best = request.accept_mimetypes.best_match(formats.accepted_types(offered))
+    return formats.by_media_type(best, offered) or offered[0] if best else offered[0]
+
+
+def asks_for(fmt: Format, others: tuple[Format, ...]) -> bool:
+    """True when ``Accept`` names ``fmt`` itself (not through a wildcard) at least as high
+    as any of ``others``: how a browser's query asks for the HTML results page."""
+    mine = {t.lower() for t in fmt.all_media_types()}
+    theirs = {t.lower() for t in formats.accepted_types(others)}
+    accept = request.accept_mimetypes
+    own = max((q for value, q in accept if value.lower() in mine), default=0)
+    rival = max((q for value, q in accept if value.lower() in theirs), default=0)
+    return bool(own) and own >= rival
 
 
 def bind_prefixes(graph: Graph) -> Graph:

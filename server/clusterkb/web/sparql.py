@@ -13,7 +13,8 @@ Status codes, so clients can tell causes apart:
   queries the engine parsed but cannot evaluate (unknown function...);
 * 403 any SPARQL Update (``update=``, ``application/sparql-update``, or an
   update sent as ``query=``): the endpoint is read-only;
-* 406 no acceptable result format; 413 body or query over
+* 400 also for a ``format`` name the query form has no format for (listing the
+  names it has); 406 an ``Accept`` no result format matches; 413 body or query over
   ``Config.max_query_bytes``; 415 other POST content types, and a query body
   in a charset other than UTF-8 (the Protocol requires UTF-8);
 * 500 only when the engine process died under the query (a known pyoxigraph
@@ -24,8 +25,9 @@ Status codes, so clients can tell causes apart:
 
 A cut result says so in ``X-SPARQL-Truncated: true`` (by rows or by
 ``Config.max_result_bytes``: ``X-SPARQL-Truncated-By``), ``X-SPARQL-Max-Rows``
-and ``X-SPARQL-Max-Bytes``. Errors are plain text, or JSON ``{"error",
-"message"}`` for clients preferring JSON; never a traceback, and never an engine
+and ``X-SPARQL-Max-Bytes``. Errors are ``clusterkb.web.errors``' one shape: JSON
+``{"error": message, "status", "line", "column"}`` (position for syntax errors only)
+by default, text or HTML for clients preferring those; never a traceback, and never an engine
 message that could carry what another server answered: evaluation failures get
 a short message and the request id, the log keeps the detail. Without a query,
 a browser gets the HTML query page and everyone else the SPARQL 1.1 Service
@@ -35,22 +37,18 @@ Description.
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, Response, g, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, render_template, request, url_for
 from flask.sansio.blueprints import BlueprintSetupState
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from clusterkb import sparql
+from clusterkb import formats, sparql
 from clusterkb.namespaces import CKB, SD
-from clusterkb.store.base import EngineError, QuerySyntaxError, QueryTimeout, StoreError
-from clusterkb.store.pool import QueryEvaluationError, WorkerCrashed, query_hash
-from clusterkb.web import caching
+from clusterkb.web import caching, negotiate
 from clusterkb.web.context import config, store
 from clusterkb.web.editor import default_query
 from clusterkb.web.urls import public_url
@@ -60,19 +58,13 @@ logger = logging.getLogger("clusterkb.query")
 
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 _GUARD_KEY = "clusterkb.sparql_guard"
-_CHUNK = 64 * 1024
-_RESULT_FORMAT_IRIS = (
-    FORMATS.SPARQL_Results_JSON, FORMATS.SPARQL_Results_XML, FORMATS.SPARQL_Results_CSV,
-    FORMATS.SPARQL_Results_TSV, FORMATS.Turtle, FORMATS["N-Triples"], FORMATS["JSON-LD"],
-    FORMATS.RDF_XML,
-)
-_RDFLIB_FORMATS = {
-    sparql.TURTLE: "turtle", sparql.N_TRIPLES: "nt", sparql.JSON_LD: "json-ld",
-    sparql.RDF_XML: "xml",
-}
-_FORM_TYPE = "application/x-www-form-urlencoded"
-_QUERY_TYPE = "application/sparql-query"
-_UPDATE_TYPE = "application/sparql-update"
+#: Every result format, for the Service Description (from the registry's format IRIs).
+_RESULT_FORMATS = (*formats.RESULTS_FORMATS, *formats.GRAPH_FORMATS)
+#: Without a query: the Service Description (Turtle by default), or the query page.
+_DESCRIPTION_FORMATS = (*formats.GRAPH_FORMATS, formats.HTML)
+_FORM_TYPE = formats.FORM.media_type
+_QUERY_TYPE = formats.SPARQL_QUERY.media_type
+_UPDATE_TYPE = formats.SPARQL_UPDATE.media_type
 
 
 @bp.record_once
@@ -87,120 +79,6 @@ def _guard() -> sparql.QueryGuard:
     from flask import current_app
 
     return current_app.extensions[_GUARD_KEY]
-
-
-# --- errors ---------------------------------------------------------------------
-
-
-def _error(status: int, message: str) -> Response:
-    """A short error body: JSON for clients that prefer it, else plain text."""
-    accept = request.accept_mimetypes
-    best = accept.best_match(["text/plain", "application/json", sparql.SPARQL_JSON, sparql.JSON_LD])
-    if accept and best not in (None, "text/plain"):
-        response = jsonify(error=status, message=message)
-    else:
-        response = Response(message + "\n", mimetype="text/plain")
-    response.status_code = status
-    response.headers["Vary"] = "Accept"
-    return response
-
-
-@bp.errorhandler(sparql.GuardError)
-def _guard_error(error: sparql.GuardError) -> Response:
-    return _error(error.status, error.message)
-
-
-@bp.errorhandler(QuerySyntaxError)
-def _engine_syntax_error(error: QuerySyntaxError) -> Response:
-    return _error(400, syntax_message(error))
-
-
-_ENGINE_POSITION = re.compile(r"^error at (\d+):(\d+): ?")
-
-
-def syntax_message(error: QuerySyntaxError) -> str:
-    """The engine's parse error, its ``L:C`` said as line and column.
-
-    Safe to show: it depends on the query text alone. Its list of expected
-    tokens can run to kilobytes, so it is cut.
-    """
-    detail = str(error)
-    match = _ENGINE_POSITION.match(detail)
-    where = f" at line {match.group(1)}, column {match.group(2)}" if match else ""
-    detail = detail[match.end():] if match else detail
-    if len(detail) > 300:
-        detail = detail[:300].rstrip() + " …"
-    return f"SPARQL syntax error{where}: {detail}"
-
-
-def _request_id() -> str:
-    return g.get("request_id", "") or "-"
-
-
-@bp.errorhandler(QueryEvaluationError)
-def _evaluation_error(error: QueryEvaluationError) -> Response:
-    return _error(400, evaluation_message(error))
-
-
-def evaluation_message(error: QueryEvaluationError) -> str:
-    """A safe message for a query the engine could not evaluate; the detail goes to the log."""
-    logger.warning("query %s failed in the engine (request %s): %s",
-                   query_hash(_query_text()), _request_id(), error)
-    return (f"{error.public} (request id {_request_id()}). The query is well-formed but the "
-            "engine cannot evaluate it, e.g. it calls a function this endpoint does not have.")
-
-
-@bp.errorhandler(WorkerCrashed)
-def _worker_crashed(error: WorkerCrashed) -> Response:
-    return _error(500, crash_message(error))
-
-
-def crash_message(error: WorkerCrashed) -> str:
-    """What happened when the engine process died, and what the client can do about it."""
-    hint = ""
-    if "order" in _query_text().lower():
-        hint = (" A known cause is ORDER BY over a column that mixes numbers and strings, "
-                "which makes the engine (pyoxigraph 0.5) abort; order by STR(?x), or by a "
-                "typed expression such as xsd:decimal(?x), instead.")
-    return (f"The query engine process stopped while running this query (request id "
-            f"{_request_id()}, query {error.query_hash}); it has been replaced and other "
-            f"queries are not affected.{hint}")
-
-
-def _query_text() -> str:
-    return g.get("sparql_query", "")
-
-
-@bp.errorhandler(QueryTimeout)
-def _timeout(error: QueryTimeout) -> Response:
-    limit = config().query_timeout
-    return _error(
-        503,
-        f"The query ran longer than this endpoint's limit of {limit:g} s and was stopped. "
-        "Narrow it (more specific patterns, LIMIT) and try again.",
-    )
-
-
-@bp.app_errorhandler(EngineError)
-@bp.errorhandler(EngineError)  # else this blueprint's StoreError handler would catch it first
-def _engine_error(error: EngineError) -> Response:
-    """A remote engine failed: the gateway's fault, said as 502 on every route."""
-    return _error(502, f"The SPARQL engine behind this service failed: {error}")
-
-
-@bp.errorhandler(StoreError)
-def _store_error(error: StoreError) -> Response:
-    logger.error("query %s: store error (request %s): %s", query_hash(_query_text()),
-                 _request_id(), error)
-    return _error(500, f"The query engine failed (request id {_request_id()}).")
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(error: HTTPException) -> Response:
-    messages = {
-        413: f"The request is too large: queries are limited to {config().max_query_bytes} bytes.",
-    }
-    return _error(error.code or 500, messages.get(error.code or 0, error.description or ""))
 
 
 @bp.route("/sparql", methods=["OPTIONS"])
@@ -273,7 +151,11 @@ class _Unsupported(sparql.GuardError):
 
 @bp.route("/sparql", methods=["GET", "POST"], provide_automatic_options=False)
 def endpoint() -> Response:
-    proto = _read_request()
+    try:
+        proto = _read_request()
+    except RequestEntityTooLarge:
+        abort(413, description=f"The request is too large: queries are limited to "
+                               f"{config().max_query_bytes} bytes.")
     if not proto.queries:
         if request.method == "POST":
             raise sparql.MalformedQuery("No query: send it in the 'query' parameter.")
@@ -284,7 +166,8 @@ def endpoint() -> Response:
     g.sparql_query = text
     cfg = config()
     if len(text.encode("utf-8")) > cfg.max_query_bytes:
-        return _error(413, f"The query is too large: the limit is {cfg.max_query_bytes} bytes.")
+        abort(413, description=f"The query is too large: the limit is {cfg.max_query_bytes} "
+                               "bytes.")
     if _wants_html_results(proto.formats):
         from clusterkb.web import sparql_results  # the HTML results page reuses _query_page
 
@@ -295,9 +178,8 @@ def endpoint() -> Response:
         named_graph_uris=proto.named_graph_uris,
         published_graphs=store().graphs,
     )
-    media_type = sparql.negotiate(
-        info.kind, proto.formats, request.accept_mimetypes, form=info.form
-    )
+    media_type = negotiate.choose(formats.SPARQL_OFFERS[info.kind],
+                                  asked=proto.formats).media_type
     generation = store().generation()
     cache_key = ("sparql", text, media_type, tuple(proto.default_graph_uris),
                  tuple(proto.named_graph_uris), cfg.max_result_rows)
@@ -314,14 +196,14 @@ def endpoint() -> Response:
         max_rows=cfg.max_result_rows,
     )
     served = result.media_type or media_type
-    response = Response(_chunks(result.body))
+    response = Response(result.body)
     # The engine's type may already carry a charset; Flask's ``mimetype`` would add another.
     if ";" in served:
         response.content_type = served
     else:
         response.mimetype = served
     response.headers["Content-Length"] = str(len(result.body))
-    response.headers["Vary"] = "Accept"
+    negotiate.finish(response)
     truncation_headers(response, result.truncated)
     return caching.remember(generation, cache_key, tag, response)
 
@@ -337,50 +219,30 @@ def truncation_headers(response: Response, truncated: bool | str) -> None:
             else "rows"
 
 
-def _chunks(body: bytes) -> Iterator[bytes]:
-    """Send a large result in pieces rather than one write."""
-    view = memoryview(body)
-    for start in range(0, len(view), _CHUNK):
-        yield bytes(view[start:start + _CHUNK])
-
-
-def _wants_html_results(formats: list[str]) -> bool:
+def _wants_html_results(asked: list[str]) -> bool:
     """A browser's query gets an HTML page: ``format=html``, or ``Accept`` naming
     ``text/html`` itself (not through ``*/*``) at least as high as any result type."""
-    requested = [f.strip().lower() for f in formats if f.strip()]
+    requested = [f.strip() for f in asked if f.strip()]
     if requested:
-        return requested[0] in ("html", sparql.HTML)
-    accept = request.accept_mimetypes
-    html = max((q for value, q in accept if value.lower() == sparql.HTML), default=0)
-    if not html:
-        return False
-    ours = {t for types in sparql.RESULT_TYPES.values() for t in types}
-    ours |= {"application/json", "application/xml", "text/xml", "text/plain"}
-    others = max((q for value, q in accept if value.lower() in ours), default=0)
-    return html >= others
+        return formats.by_name(requested[0], (formats.HTML,)) is formats.HTML
+    return negotiate.asks_for(formats.HTML, (*formats.RESULTS_FORMATS,
+                                             *formats.GRAPH_FORMATS, formats.TEXT))
 
 
 # --- no query: the query page or the service description ----------------------------
 
 
-def _describe(formats: list[str]) -> Response:
-    media_type = sparql.negotiate_description(formats, request.accept_mimetypes)
-    if media_type == sparql.HTML:
-        response = Response(_query_page())
-    else:
-        graph = service_description(public_url("sparql"), store().graphs(), config())
-        body = graph.serialize(format=_RDFLIB_FORMATS[media_type], encoding="utf-8")
-        response = Response(body, mimetype=media_type)
-    response.headers["Vary"] = "Accept"
-    return response
+def _describe(asked: list[str]) -> Response:
+    fmt = negotiate.choose(_DESCRIPTION_FORMATS, asked=asked)
+    if fmt is formats.HTML:
+        return negotiate.finish(Response(_query_page(), mimetype=fmt.media_type))
+    graph = service_description(public_url("sparql"), store().graphs(), config())
+    return negotiate.rdf_response(graph, fmt)
 
 
 #: The terms this endpoint uses for what SPARQL 1.1 Service Description has no
 #: words for (its limits, its base IRI); documented in the README.
 SPARQL12 = URIRef("https://www.w3.org/TR/sparql12-query/")
-#: The result formats that carry SPARQL 1.2 triple terms (CSV/TSV flatten them).
-_TRIPLE_TERM_FORMATS = (FORMATS.SPARQL_Results_JSON, FORMATS.SPARQL_Results_XML,
-                        FORMATS.Turtle, FORMATS["N-Triples"])
 
 
 def service_description(endpoint_iri: str, graphs: list[str], cfg=None) -> Graph:
@@ -403,10 +265,10 @@ def service_description(endpoint_iri: str, graphs: list[str], cfg=None) -> Graph
     g.add((service, SD.languageExtension, SPARQL12))
     g.add((service, SD.feature, SD.UnionDefaultGraph))
     g.add((service, DCTERMS.title, Literal("clusterkb SPARQL endpoint (read-only)", lang="en")))
-    for iri in _RESULT_FORMAT_IRIS:
-        g.add((service, SD.resultFormat, iri))
-    for iri in _TRIPLE_TERM_FORMATS:
-        g.add((service, CKB.tripleTermResultFormat, iri))
+    for fmt in _RESULT_FORMATS:
+        g.add((service, SD.resultFormat, URIRef(fmt.iri)))
+    for fmt in formats.TRIPLE_TERM_FORMATS:
+        g.add((service, CKB.tripleTermResultFormat, URIRef(fmt.iri)))
     if cfg is not None:
         g.add((service, CKB.baseIRI, URIRef(cfg.base_iri)))
         g.add((service, CKB.maxQuerySeconds, Literal(cfg.query_timeout)))

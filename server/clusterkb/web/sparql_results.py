@@ -16,62 +16,50 @@ from urllib.parse import urlencode
 from flask import Response, url_for
 from rdflib import Graph, Literal, URIRef
 
-from clusterkb import sparql
+from clusterkb import formats, sparql
 from clusterkb.describe import add_labels, pick_label, short_name
-from clusterkb.store.base import QuerySyntaxError, QueryTimeout
-from clusterkb.store.pool import QueryEvaluationError, WorkerCrashed
+from clusterkb.store.base import (
+    QueryEvaluationError,
+    QuerySyntaxError,
+    QueryTimeout,
+    WorkerCrashed,
+)
+from clusterkb.web import negotiate
 from clusterkb.web.context import config, store
+from clusterkb.web.errors import public_error
 from clusterkb.web.resources import local_url
 from clusterkb.web.security import safe_href
 
 #: Cells whose IRI labels are looked up: enough for a page, cheap for the store.
 MAX_LABELLED = 2000
 
-_DOWNLOADS = {
-    "solutions": (("JSON", "json"), ("XML", "xml"), ("CSV", "csv"), ("TSV", "tsv")),
-    "graph": (("Turtle", "turtle"), ("N-Triples", "nt"), ("JSON-LD", "jsonld"),
-              ("RDF/XML", "rdfxml")),
-}
-_DOWNLOADS["boolean"] = _DOWNLOADS["solutions"]
 
 
 def render(text: str, proto, guard: sparql.QueryGuard) -> Response:
-    from clusterkb.web.sparql import (
-        _query_page,
-        crash_message,
-        evaluation_message,
-        syntax_message,
-        truncation_headers,
-    )
+    from clusterkb.web.sparql import _query_page, truncation_headers
 
     cfg = config()
+    # Refusals re-show the form with the message (a page, not an error body); the
+    # message is the one web/errors gives every other client.
     try:
         info = guard.check(text, default_graph_uris=proto.default_graph_uris,
                            named_graph_uris=proto.named_graph_uris,
                            published_graphs=store().graphs)
-        media = sparql.TURTLE if info.kind == "graph" else sparql.SPARQL_JSON
+        media = (formats.TURTLE if info.kind == "graph" else formats.SPARQL_JSON).media_type
         result = store().query(text, media_type=media,
                                default_graph_uris=proto.default_graph_uris,
                                named_graph_uris=proto.named_graph_uris,
                                timeout=cfg.query_timeout, max_rows=cfg.max_result_rows)
-    except sparql.GuardError as error:
-        return _page(_query_page(query=text, error=error.message), error.status)
-    except QuerySyntaxError as error:
-        return _page(_query_page(query=text, error=syntax_message(error)), 400)
-    except QueryEvaluationError as error:
-        return _page(_query_page(query=text, error=evaluation_message(error)), 400)
-    except WorkerCrashed as error:
-        return _page(_query_page(query=text, error=crash_message(error)), 500)
-    except QueryTimeout:
-        return _page(_query_page(query=text, error=(
-            f"The query ran longer than this endpoint's limit of {cfg.query_timeout:g} s and "
-            "was stopped. Narrow it (more specific patterns, LIMIT) and try again.")), 503)
+    except (sparql.GuardError, QuerySyntaxError, QueryEvaluationError, WorkerCrashed,
+            QueryTimeout) as error:
+        shown = error if isinstance(error, sparql.GuardError) else public_error(error)
+        return _page(_query_page(query=text, error=shown.message), shown.status)
     table = _table(result.body, info.kind)
     params = [("query", text)] + [("default-graph-uri", g) for g in proto.default_graph_uris] \
         + [("named-graph-uri", g) for g in proto.named_graph_uris]
     endpoint = url_for("sparql.endpoint")
-    downloads = [(label, f"{endpoint}?{urlencode(params + [('format', fmt)])}")
-                 for label, fmt in _DOWNLOADS[info.kind]]
+    downloads = [(fmt.label, f"{endpoint}?{urlencode(params + [('format', fmt.name)])}")
+                 for fmt in formats.SPARQL_OFFERS[info.kind]]
     body = _query_page(query=text, results=table, truncated=result.truncated,
                        downloads=downloads, kind=info.kind)
     response = _page(body, 200)
@@ -80,9 +68,7 @@ def render(text: str, proto, guard: sparql.QueryGuard) -> Response:
 
 
 def _page(body: str, status: int) -> Response:
-    response = Response(body, status, mimetype="text/html")
-    response.headers["Vary"] = "Accept"
-    return response
+    return negotiate.finish(Response(body, status, mimetype=formats.HTML.media_type))
 
 
 def _table(body: bytes, kind: str) -> dict:
