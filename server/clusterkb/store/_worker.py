@@ -16,12 +16,12 @@ try (``SERVICE``), no connection can leave this process.
 
 from __future__ import annotations
 
-import signal
 import sys
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
+from clusterkb import workers
 from clusterkb.store.results import EngineSyntaxError, run_query
 from clusterkb.store.sandbox import deny_network
 
@@ -34,34 +34,28 @@ def worker_main(conn: Connection, *, network: bool = False) -> None:
     ``("error", message)``. The opened snapshot is kept while the parent keeps
     asking for the same generation directory.
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    workers.die_with_parent()
     if not network:
         deny_network()
-    opened_dir: str | None = None
-    store = ox.Store()
-    while True:
-        try:
-            request = conn.recv()
-        except (EOFError, OSError):
-            return
+    opened: dict[str, ox.Store] = {}
+
+    def handle(request: dict) -> tuple:
         try:
             gen_dir = request["gen_dir"]
-            if gen_dir != opened_dir:
-                store = ox.Store.read_only(gen_dir) if gen_dir else ox.Store()
-                opened_dir = gen_dir
-            answer: tuple = ("ok", *run_query(
-                store, request["query"], request["media_type"], request["default"],
+            if gen_dir not in opened:
+                opened.clear()
+                opened[gen_dir] = ox.Store.read_only(gen_dir) if gen_dir else ox.Store()
+            return ("ok", *run_query(
+                opened[gen_dir], request["query"], request["media_type"], request["default"],
                 request["named"], request["max_rows"], request.get("prefixes", {}),
                 union=request.get("union", False), base_iri=request.get("base_iri"),
                 max_bytes=request.get("max_bytes")))
         except EngineSyntaxError as error:
-            answer = ("syntax", str(error))
+            return ("syntax", str(error))
         except Exception as error:  # noqa: BLE001 - every failure goes back as a message
-            answer = ("error", f"{type(error).__name__}: {error}")
-        try:
-            conn.send(answer)
-        except (EOFError, OSError):
-            return
+            return ("error", f"{type(error).__name__}: {error}")
+
+    workers.serve(conn, handle)
 
 
 if __name__ == "__main__":
