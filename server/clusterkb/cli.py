@@ -101,8 +101,7 @@ def _run_build(config: Config, store=None) -> None:
         _fail(str(error), error.exit_code)
     except (StoreError, OSError) as error:
         _fail(f"the store at {config.store_path} could not be written: {error}", EXIT_INVALID)
-    click.echo(f"built {config.store_path} ({result.generation}): "
-               f"{len(result.graphs)} graphs, {result.triples} triples", err=True)
+    click.echo(f"built {config.store_path} ({result.generation}): {result.text()}", err=True)
 
 
 def _open_store_built(config: Config):
