@@ -192,6 +192,55 @@ def catalog_hook(config: Config, writer: StoreWriter) -> Graph | None:
     return catalog.catalog_graph(config, writer.view())
 
 
+# --- memory: say before a build starts that it cannot fit ------------------------------------
+
+#: Peak RSS of a build (the parent and its validation workers together) is about
+#: ``MEMORY_FIXED + MEMORY_PER_BYTE x`` the bytes of its source files; both were
+#: measured on bench/gen.py KBs of 100 and 1,000 clusters (bench/NOTES.md).
+MEMORY_FIXED = 400 * 2**20
+MEMORY_PER_BYTE = 12
+#: The build's memory budget (issue #17: 1 M triples within 1 GiB).
+MEMORY_BUDGET = 2**30
+
+
+def estimated_peak(config: Config) -> int:
+    """Bytes of memory the build of ``config``'s folders is expected to need at its peak."""
+    size = sum(path.stat().st_size for _, path in sources(config))
+    return MEMORY_FIXED + MEMORY_PER_BYTE * size
+
+
+def available_memory() -> int | None:
+    """What this process may still use: MemAvailable, or the cgroup's limit when lower."""
+    found: list[int] = []
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                found.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit.isdigit():
+            found.append(int(limit))
+    except OSError:
+        pass
+    return min(found) if found else None
+
+
+def memory_warning(config: Config) -> str | None:
+    """A sentence for stderr when the build is expected to exceed the memory it has."""
+    need = estimated_peak(config)
+    have = available_memory()
+    mib = 2**20
+    if have is not None and need > have:
+        return (f"this build needs about {need // mib} MiB at its peak, but only "
+                f"{have // mib} MiB are available: it will probably fail or swap")
+    if need > MEMORY_BUDGET:
+        return (f"this build needs about {need // mib} MiB at its peak, more than its "
+                f"budget of {MEMORY_BUDGET // mib} MiB")
+    return None
+
+
 def build(config: Config, store: EmbeddedStore | None = None, *,
           progress: bool = False) -> BuildResult:
     """Parse, validate and publish the data folders as one new store generation.
