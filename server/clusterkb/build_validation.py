@@ -11,7 +11,12 @@ in the killable workers of ``validation_pool`` (one per core):
   part of the shared graphs it reaches (every shared resource it names, and
   what those name in turn), so ``sh:class``, scheme membership and programme
   hierarchies resolve as they do over the whole KB. The ontology and vocabularies
-  are the validators' own context (``validation.get_context``).
+  are the validators' own context (``validation.get_context``);
+* one unit per file of ``kb/curation/`` (curators' statements about resources
+  other files describe), validated with the resources it reaches in every
+  other KB graph, so a cluster it annotates has its type and the rest of its
+  description; its verdict depends on those files, so their hashes are part
+  of its own.
 
 Every named graph of a KB unit is typed ``ckbsh:PublishedGraph`` as in
 ``validation.validate_dataset``, so the provenance rule still applies.
@@ -51,6 +56,7 @@ MANIFEST = "validated.json"
 #: counts), but a worker stuck for this long is stopped rather than waited for.
 UNIT_TIMEOUT = 900.0
 SHARED_PREFIX = "shared/"
+OVERLAY_PREFIX = "curation/"
 _CODE = (Path(__file__), Path(__file__).with_name("validation.py"))
 
 
@@ -62,6 +68,7 @@ class Unit:
     graphs: list[str]  # graph IRIs whose triples are the data (each marked PublishedGraph)
     files: list[Path]
     marked: bool = True  # False for the project's own documents (ontology, vocabularies)
+    overlay: bool = False  # True for kb/curation/: its context is every other KB graph
     digest: str = ""
 
     def job(self, graphs: dict[str, list[ox.Triple]],
@@ -119,13 +126,15 @@ def plan(config: Config, sources: list[tuple[str, Path]], iri_of) -> tuple[list[
             target = shared
         else:
             target = Unit(path.relative_to(kb.parent).as_posix()
-                          if path.is_relative_to(kb.parent) else str(path), [], [])
+                          if path.is_relative_to(kb.parent) else str(path), [], [],
+                          overlay=name.startswith(OVERLAY_PREFIX))
             units.append(target)
         target.graphs.append(iri)
         target.files.append(path)
     context = context_digest(config, ontology.files + shared.files)
+    kb_files = shared.files + [f for u in units for f in u.files]
     for unit in (ontology, shared, *units):
-        unit.digest = _digest(unit.files)
+        unit.digest = _digest(kb_files if unit.overlay else unit.files)
     return [u for u in (ontology, shared) if u.files] + units, context
 
 
@@ -190,14 +199,19 @@ def validate_units(config: Config, units: list[Unit], context: str,
     summary = Summary(reused=len(units) - len(todo))
     shared_units = [u for u in units if u.name == "kb/" + SHARED_PREFIX]
     index = _SharedIndex(t for u in shared_units for iri in u.graphs for t in graphs[iri])
+    overlays = [u for u in todo if u.overlay]
+    kb_index = _SharedIndex(t for u in units if u.marked and not u.overlay
+                            for iri in u.graphs for t in graphs[iri]) if overlays else None
     passed = {u.name: u.digest for u in units if known.get(u.name) == u.digest}
     if todo:
         pool = ValidationPool(config, min(workers(), len(todo)))
 
         def run(unit: Unit) -> tuple[Unit, ValidationReport]:
             own = [t for iri in unit.graphs for t in graphs.get(iri, [])]
-            context_triples = [] if unit in shared_units or not unit.marked \
-                else index.reached(own)
+            if unit in shared_units or not unit.marked:
+                context_triples = []
+            else:
+                context_triples = (kb_index if unit.overlay else index).reached(own)
             return unit, pool.validate(unit.job(graphs, context_triples), UNIT_TIMEOUT)
 
         try:

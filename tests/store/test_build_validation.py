@@ -92,9 +92,15 @@ def test_a_file_that_failed_is_validated_again_after_its_fix(kb):
 
 
 def test_values_split_over_two_cluster_files_are_caught_across_graphs(kb):
-    """Each file alone is valid; together cluster 0 has two founding dates (sh:maxCount 1)."""
+    """Each file alone is valid; together cluster 0 has two founding dates (sh:maxCount 1).
+
+    The second file types the cluster (an untyped resource is a violation of the
+    file alone, by the known-type shape) and names it."""
+    cluster = GEN.cluster_iri(0)
     _append(kb, "clusters/c000001.ttl",
-            f'<{GEN.cluster_iri(0)}> <{SCHEMA}foundingDate> "1990-01-01"^^<{XSD}date> .')
+            f"<{cluster}> a <http://www.w3.org/ns/org#Organization> .\n"
+            f'<{cluster}> <http://www.w3.org/2000/01/rdf-schema#label> "Cluster 0"@en .\n'
+            f'<{cluster}> <{SCHEMA}foundingDate> "1990-01-01"^^<{XSD}date> .')
     with pytest.raises(BuildError) as error:
         build(kb)
     message = str(error.value)
@@ -108,3 +114,30 @@ def test_values_split_over_two_cluster_files_are_caught_across_graphs(kb):
         assert store.is_empty()
     finally:
         store.close()
+
+
+def _curate(config: Config) -> Path:
+    """A curation graph: cluster 0's country, as inferred; only clusters/c000000.ttl types it."""
+    graph = GEN.graph_name("curation/inferred")
+    prov = "http://www.w3.org/ns/prov#"
+    path = Path(config.kb_dir) / "curation" / "inferred.ttl"
+    path.parent.mkdir()
+    path.write_text(
+        f'<{graph}> <http://www.w3.org/2000/01/rdf-schema#label> "Curators\' inferences"@en .\n'
+        f"<{graph}> <{prov}wasDerivedFrom> <{GEN.ID}source/c000000-profile> .\n"
+        f'<{graph}> <{prov}generatedAtTime> "2026-12-02T12:00:00Z"^^<{XSD}dateTime> .\n'
+        f"<{GEN.cluster_iri(0)}> <http://purl.org/dc/terms/spatial> "
+        f"<http://publications.europa.eu/resource/authority/country/AUT> .\n", encoding="utf-8")
+    return path
+
+
+def test_a_curation_graph_is_validated_with_the_clusters_it_annotates(kb):
+    """Alone, cluster 0 has no type in the curation graph (a known-type violation); with the
+    resources it reaches in the other KB graphs it conforms, and it is validated again when
+    one of those files changes."""
+    _curate(kb)
+    first = build(kb)
+    assert (first.validation.validated, first.validation.reused) == (UNITS + 1, 0)
+    _append(kb, "clusters/c000002.ttl", "# an edit that keeps the data valid")
+    changed = build(kb)
+    assert (changed.validation.validated, changed.validation.reused) == (2, UNITS - 1)
