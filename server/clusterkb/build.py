@@ -11,9 +11,11 @@ catalogue (``clusterkb.catalog``)   ``graph/catalog``
 =================================  =========================================
 
 Every file is parsed first (a syntax error stops the build before anything
-is written), the data is validated when ``clusterkb.validation`` exists, and
-then all graphs are written into ONE new store generation, which is published
-by switching a pointer: readers see the old data or the new, never a mix.
+is written), the data is validated graph by graph in parallel, reusing the
+verdicts of unchanged files (``build_validation``), then all graphs are
+written into ONE new store generation, the whole-KB checks run over it as
+SPARQL, and it is published by switching a pointer: readers see the old data
+or the new, never a mix.
 Graphs a previous build made that no longer have a file are removed; pending
 submissions and graphs written by other means are kept.
 
@@ -27,7 +29,7 @@ from __future__ import annotations
 import gzip
 import importlib
 import io
-from collections.abc import Iterable
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -37,6 +39,14 @@ import pyoxigraph as ox
 from rdflib import Graph
 from tqdm import tqdm
 
+from clusterkb.build_validation import (
+    Summary,
+    cross_graph_shapes,
+    cross_graph_violations,
+    plan,
+    validate_units,
+    violations_text,
+)
 from clusterkb.config import DEFAULT_BASE_IRI, Config
 from clusterkb.jsonld_context import upload_contexts
 from clusterkb.namespaces import graph_iri
@@ -50,7 +60,8 @@ from clusterkb.rdfio import (
     parse_quads,
 )
 from clusterkb.store.embedded import EmbeddedStore, StoreWriter
-from clusterkb.store.terms import IriMap, base_iri_map, map_ox_term, to_rdflib
+from clusterkb.store.terms import IriMap, base_iri_map, map_ox_term
+from clusterkb.validation_pool import ValidationUnavailable
 
 BUILD_ORIGIN = "build"
 #: IRIs under the default base that never move when the base IRI is configured.
@@ -69,10 +80,19 @@ class BuildError(Exception):
 class BuildResult:
     generation: str
     graphs: dict[str, int] = field(default_factory=dict)  # graph IRI -> triple count
+    validation: Summary | None = None
+    seconds: float = 0.0
 
     @property
     def triples(self) -> int:
         return sum(self.graphs.values())
+
+    def text(self) -> str:
+        """The one-line summary the commands print: sizes, time, rate, validation."""
+        rate = self.triples / self.seconds if self.seconds else 0.0
+        line = (f"{len(self.graphs)} graphs, {self.triples} triples in {self.seconds:.1f} s "
+                f"({rate:,.0f} triples/s)")
+        return line + (f"; validation: {self.validation.text()}" if self.validation else "")
 
 
 def sources(config: Config) -> list[tuple[str, Path]]:
@@ -131,28 +151,33 @@ def parse_sources(config: Config, *, progress: bool = False) -> dict[str, list[o
     return graphs
 
 
-def _to_graph(triples: Iterable[ox.Triple]) -> Graph:
-    graph = Graph()
-    for t in triples:
-        graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
-    return graph
+def validate(config: Config, graphs: dict[str, list[ox.Triple]], *,
+             progress: bool = False) -> Summary:
+    """Validate the data by graph (``build_validation``); ``BuildError`` on any violation.
 
-
-def validate(config: Config, graphs: dict[str, list[ox.Triple]]) -> None:
-    """Validate the data (everything but the shapes) when the validation module exists.
-
-    The data graph handed to ``validate_graph`` is the union of the ontology,
-    the vocabularies and the KB, so class hierarchies and concepts resolve.
+    Each cluster file is its own unit (with the shared graphs it reaches), units
+    run in parallel worker processes, and a unit whose file and context did not
+    change since a build that accepted it is reused.
     """
-    validation = _optional_module("clusterkb.validation")
-    if validation is None:
-        return
-    shapes = graph_iri(config.base_iri, "shapes")
-    data = _to_graph(t for iri, triples in graphs.items() if iri != shapes for t in triples)
-    report = validation.validate_graph(data, config)
-    if not report.conforms:
-        raise BuildError(f"the data does not conform to the shapes:\n{report.text()}",
-                         exit_code=1)
+    units, context = plan(config, sources(config), lambda name: graph_iri(config.base_iri, name))
+    try:
+        summary = validate_units(config, units, context, graphs, progress=progress)
+    except ValidationUnavailable as error:
+        raise BuildError(f"validation could not run: {error}") from None
+    if summary.violations:
+        raise BuildError("the data does not conform to the shapes:\n" + violations_text(
+            [(unit.name, report.results) for unit, report in summary.violations]), exit_code=1)
+    return summary
+
+
+def check_cross_graph(config: Config, graphs: dict[str, list[ox.Triple]],
+                      writer: StoreWriter) -> None:
+    """The whole-KB checks (a resource described by several files) over the new generation."""
+    checks = cross_graph_shapes(graphs.get(graph_iri(config.base_iri, "shapes"), []))
+    found = cross_graph_violations(writer.view(), checks)
+    if found:
+        raise BuildError("the data does not conform to the shapes (across graphs):\n"
+                         + violations_text([("whole KB", found)]), exit_code=1)
 
 
 def catalog_hook(config: Config, writer: StoreWriter) -> Graph | None:
@@ -167,20 +192,75 @@ def catalog_hook(config: Config, writer: StoreWriter) -> Graph | None:
     return catalog.catalog_graph(config, writer.view())
 
 
+# --- memory: say before a build starts that it cannot fit ------------------------------------
+
+#: Peak RSS of a build (the parent and its validation workers together) is about
+#: ``MEMORY_FIXED + MEMORY_PER_BYTE x`` the bytes of its source files; both were
+#: measured on bench/gen.py KBs of 100 and 1,000 clusters (bench/NOTES.md).
+MEMORY_FIXED = 400 * 2**20
+MEMORY_PER_BYTE = 12
+#: The build's memory budget (issue #17: 1 M triples within 1 GiB).
+MEMORY_BUDGET = 2**30
+
+
+def estimated_peak(config: Config) -> int:
+    """Bytes of memory the build of ``config``'s folders is expected to need at its peak."""
+    size = sum(path.stat().st_size for _, path in sources(config))
+    return MEMORY_FIXED + MEMORY_PER_BYTE * size
+
+
+def available_memory() -> int | None:
+    """What this process may still use: MemAvailable, or the cgroup's limit when lower."""
+    found: list[int] = []
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                found.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit.isdigit():
+            found.append(int(limit))
+    except OSError:
+        pass
+    return min(found) if found else None
+
+
+def memory_warning(config: Config) -> str | None:
+    """A sentence for stderr when the build is expected to exceed the memory it has."""
+    need = estimated_peak(config)
+    have = available_memory()
+    mib = 2**20
+    if have is not None and need > have:
+        return (f"this build needs about {need // mib} MiB at its peak, but only "
+                f"{have // mib} MiB are available: it will probably fail or swap")
+    if need > MEMORY_BUDGET:
+        return (f"this build needs about {need // mib} MiB at its peak, more than its "
+                f"budget of {MEMORY_BUDGET // mib} MiB")
+    return None
+
+
 def build(config: Config, store: EmbeddedStore | None = None, *,
           progress: bool = False) -> BuildResult:
-    """Parse, validate and publish the data folders as one new store generation."""
+    """Parse, validate and publish the data folders as one new store generation.
+
+    Nothing is published when a file does not parse or the data has a violation
+    (in one graph, or across graphs: the generation being written is dropped).
+    """
+    started = time.monotonic()
     graphs = parse_sources(config, progress=progress)
-    validate(config, graphs)
+    summary = validate(config, graphs, progress=progress)
     own_store = store is None
     store = store or EmbeddedStore(config)
-    result = BuildResult(generation="")
+    result = BuildResult(generation="", validation=summary)
     try:
         with store.write() as writer:
             previous = writer.graphs_from(BUILD_ORIGIN)
             for iri, triples in tqdm(graphs.items(), desc="store", unit="graph",
                                      disable=not progress):
                 result.graphs[iri] = writer.replace_graph(iri, triples, origin=BUILD_ORIGIN)
+            check_cross_graph(config, graphs, writer)
             catalog_iri = graph_iri(config.base_iri, "catalog")
             catalog = catalog_hook(config, writer)
             if catalog is not None:
@@ -192,6 +272,7 @@ def build(config: Config, store: EmbeddedStore | None = None, *,
     finally:
         if own_store:
             store.close()
+    result.seconds = time.monotonic() - started
     return result
 
 

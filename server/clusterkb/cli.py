@@ -92,17 +92,19 @@ def _store_config(store_dir: str | None, base_iri: str | None = None) -> Config:
 
 def _run_build(config: Config, store=None) -> None:
     """Build with progress bars, turning every failure into one line and an exit code."""
-    from clusterkb.build import BuildError, build
+    from clusterkb.build import BuildError, build, memory_warning
     from clusterkb.store.base import StoreError
 
+    warning = memory_warning(config)
+    if warning:
+        click.echo(f"clusterkb: warning: {warning}", err=True)
     try:
         result = build(config, store, progress=True)
     except BuildError as error:
         _fail(str(error), error.exit_code)
     except (StoreError, OSError) as error:
         _fail(f"the store at {config.store_path} could not be written: {error}", EXIT_INVALID)
-    click.echo(f"built {config.store_path} ({result.generation}): "
-               f"{len(result.graphs)} graphs, {result.triples} triples", err=True)
+    click.echo(f"built {config.store_path} ({result.generation}): {result.text()}", err=True)
 
 
 def _open_store_built(config: Config):
@@ -166,6 +168,7 @@ def build_command(store_dir: str | None, base_iri: str | None) -> None:
 def load_command(files: tuple[str, ...], store_dir: str | None, graph: str | None,
                  fmt: str | None) -> None:
     """Add RDF files to the store (large files are streamed), as one atomic step."""
+    import time
     from pathlib import Path
 
     from clusterkb.build import LoadError, load_files
@@ -173,15 +176,24 @@ def load_command(files: tuple[str, ...], store_dir: str | None, graph: str | Non
 
     config = _store_config(store_dir)
     store = EmbeddedStore(config)
+    started = time.monotonic()
     try:
         targets = load_files(store, [Path(f) for f in files], graph=graph, fmt=fmt,
                              progress=True)
+        seconds = time.monotonic() - started
+        counts = {iri: int(store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> "
+                                        "{ ?s ?p ?o } }")[0]["n"])
+                  for iri in dict.fromkeys(targets.values())}
     except LoadError as error:
         _fail(str(error), EXIT_USAGE)
     finally:
         store.close()
+    for path, iri in targets.items():
+        click.echo(f"{path} -> {iri} ({counts[iri]} triples in the graph)", err=True)
+    total = sum(counts.values())
     click.echo(f"loaded into {config.store_path} ({store.generation()}): "
-               + ", ".join(f"{path} -> {iri}" for path, iri in targets.items()), err=True)
+               f"{len(counts)} graphs, {total} triples in {seconds:.1f} s "
+               f"({total / seconds if seconds else 0:,.0f} triples/s)", err=True)
 
 
 @main.command("dump")
@@ -245,8 +257,9 @@ def publish_command(endpoint: str, update_endpoint: str | None, gsp_endpoint: st
         click.echo(f"{iri:<{width}}  {count:>8} triples")
     for iri in result.removed:
         click.echo(f"{iri:<{width}}  removed (no longer built)")
+    rate = result.triples / result.seconds if result.seconds else 0.0
     click.echo(f"published {len(result.graphs)} graphs, {result.triples} triples "
-               f"to {endpoint}", err=True)
+               f"to {endpoint} in {result.seconds:.1f} s ({rate:,.0f} triples/s)", err=True)
 
 
 # --- API tokens for submitters and curators ----------------------------------------------------

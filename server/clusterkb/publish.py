@@ -14,6 +14,7 @@ marker. Running it twice leaves the engine in the same state.
 from __future__ import annotations
 
 import tempfile
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from clusterkb.store.remote import RemoteStore
 class PublishResult:
     graphs: dict[str, int] = field(default_factory=dict)  # graph IRI -> triples sent
     removed: list[str] = field(default_factory=list)  # graphs of an earlier publish, dropped
+    seconds: float = 0.0  # the whole publish: build, then sending every graph
 
     @property
     def triples(self) -> int:
@@ -37,6 +39,7 @@ class PublishResult:
 
 def publish(config: Config, *, progress: bool = False) -> PublishResult:
     """Build locally (raises ``BuildError`` on invalid data), then replace the engine's graphs."""
+    started = time.monotonic()
     remote = RemoteStore(config)
     result = PublishResult()
     with tempfile.TemporaryDirectory(prefix="clusterkb-publish-") as tmp:
@@ -58,4 +61,5 @@ def publish(config: Config, *, progress: bool = False) -> PublishResult:
             local.close()
     result.removed = sorted(previous - set(result.graphs))
     remote.write_graphs({}, delete=result.removed)
+    result.seconds = time.monotonic() - started
     return result

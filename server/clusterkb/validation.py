@@ -390,6 +390,20 @@ def validate_dataset(dataset: Dataset, config: Config) -> ValidationReport:
     return _validate(union, config, markers)
 
 
+def validate_graphs(ntriples: bytes, graphs: list[str], config: Config) -> ValidationReport:
+    """Validate N-Triples holding the named graphs ``graphs`` (and their context), as one union.
+
+    The build's units (``build_validation``) arrive this way from the parent: each
+    graph name is typed ``ckbsh:PublishedGraph`` as in ``validate_dataset``.
+    """
+    data = parse_graph(ntriples, "nt") if ntriples.strip() else Graph()
+    markers = Graph()
+    for iri in graphs:
+        if not _is_project_document(iri, config):
+            markers.add((URIRef(iri), RDF.type, PUBLISHED_GRAPH))
+    return _validate(data, config, markers)
+
+
 def _is_project_document(graph: str, config: Config) -> bool:
     own = [graph_iri(config.base_iri, name) for name in ("ontology", "shapes", "catalog")]
     return graph in own or graph.startswith(graph_iri(config.base_iri, "vocab/"))

@@ -3,7 +3,9 @@
 Why processes: pyshacl runs its constraints in Python (SPARQL ones in rdflib's
 engine) and cannot be interrupted, and one crafted 48 KB upload can cost
 minutes of CPU (issue #13.2). A thread cannot be stopped; a process can. So
-every upload the web layer validates runs here, in one of ``size`` workers:
+every upload the web layer validates runs here, in one of ``size`` workers (and
+``clusterkb build`` validates its graphs here too, one worker per core:
+``build_validation``):
 
 * each worker loads the ontology, vocabularies and shapes once when it starts
   (``uploads.warm``), so an upload costs only its own validation;
@@ -105,6 +107,17 @@ def _warm(worker: workers.Worker) -> None:
     worker.ready = True
 
 
+def _run(job: dict, config: Config) -> ValidationReport:
+    """An upload (``uploads.run_job``) or a unit of ``clusterkb build`` (``kind`` "graphs")."""
+    if job.get("kind") == "graphs":
+        from clusterkb import validation
+
+        return validation.validate_graphs(job["ntriples"], job["graphs"], config)
+    from clusterkb import uploads
+
+    return uploads.run_job(job, config)
+
+
 def worker_main(conn: Connection) -> None:
     """Warm up for the configuration the parent sends first, then validate job after job.
 
@@ -127,7 +140,7 @@ def worker_main(conn: Connection) -> None:
 
     def handle(job: dict) -> tuple:
         try:
-            return ("ok", uploads.run_job(job, config).to_wire())
+            return ("ok", _run(job, config).to_wire())
         except Exception as error:  # noqa: BLE001 - every failure goes back as a message
             return ("error", f"validation failed: {type(error).__name__}: {error}")
 

@@ -1,10 +1,12 @@
-"""Building the store from the data folders: layout, atomicity, validation, base IRI."""
+"""Building the store from the data folders: layout, atomicity, base IRI.
+
+Validation by the real shapes (by graph, incremental, across graphs) is in
+``test_build_validation.py``; the shapes here have no targets, so every file conforms.
+"""
 
 from __future__ import annotations
 
 import importlib.util
-import sys
-import types
 
 import pytest
 from rdflib import Graph, Literal, URIRef
@@ -47,30 +49,6 @@ EXPECTED_GRAPHS = {BASE + "graph/" + name for name in (
     "ontology", "vocab/sectors", "shapes", "clusters/rohealth", "shared/organisations")}
 
 
-class _Report:
-    def __init__(self, conforms: bool) -> None:
-        self.conforms = conforms
-
-    def text(self) -> str:
-        return "" if self.conforms else "Violation: ROHEALTH needs a legal name"
-
-
-@pytest.fixture()
-def validator(monkeypatch):
-    """A stand-in ``clusterkb.validation`` so these tests do not depend on the real shapes."""
-    seen: list[Graph] = []
-    module = types.ModuleType("clusterkb.validation")
-    module.conforms = True  # type: ignore[attr-defined]
-
-    def validate_graph(data, config):
-        seen.append(data)
-        return _Report(module.conforms)  # type: ignore[attr-defined]
-
-    module.validate_graph = validate_graph  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "clusterkb.validation", module)
-    return module, seen
-
-
 @pytest.fixture()
 def store(data_config):
     store = EmbeddedStore(data_config(FILES))
@@ -84,7 +62,7 @@ def test_sources_follow_the_layout_and_skip_questions(store):
                      "shared/organisations"]
 
 
-def test_build_publishes_one_graph_per_file(store, validator):
+def test_build_publishes_one_graph_per_file(store):
     build(store.config, store)
     graphs = set(store.graphs())
     expected = EXPECTED_GRAPHS | ({BASE + "graph/catalog"} if HAS_CATALOG else set())
@@ -97,34 +75,13 @@ def test_build_publishes_one_graph_per_file(store, validator):
     assert label == Literal("ROHEALTH", lang="en")
 
 
-def test_blank_nodes_of_different_files_stay_apart(store, validator):
+def test_blank_nodes_of_different_files_stay_apart(store):
     build(store.config, store)
     rows = store.select(f"SELECT DISTINCT ?b WHERE {{ ?s <{CKB}note> ?b }}")
     assert len(rows) == 2
 
 
-def test_validation_sees_the_data_but_not_the_shapes(store, validator):
-    _, seen = validator
-    build(store.config, store)
-    (data,) = seen
-    assert (URIRef(BASE + "id/cluster/rohealth"), RDFS.label, Literal("ROHEALTH", lang="en")) \
-        in data
-    assert (URIRef(BASE + "vocab/sectors/health"), RDF.type,
-            URIRef("http://www.w3.org/2004/02/skos/core#Concept")) in data
-    assert not set(data.subjects(RDF.type, URIRef("http://www.w3.org/ns/shacl#NodeShape")))
-
-
-def test_violations_refuse_the_build_with_exit_code_1(store, validator):
-    module, _ = validator
-    module.conforms = False
-    with pytest.raises(BuildError) as error:
-        build(store.config, store)
-    assert error.value.exit_code == 1
-    assert "ROHEALTH needs a legal name" in str(error.value)
-    assert store.is_empty()
-
-
-def test_a_syntax_error_names_file_line_and_column_and_publishes_nothing(data_config, validator):
+def test_a_syntax_error_names_file_line_and_column_and_publishes_nothing(data_config):
     broken = dict(FILES)
     broken["kb/clusters/broken.ttl"] = "@prefix ex: <http://example.org/> .\nex:a ex:b .\n"
     config = data_config(broken)
@@ -135,7 +92,7 @@ def test_a_syntax_error_names_file_line_and_column_and_publishes_nothing(data_co
     assert not (config.store_path / "current.json").exists()
 
 
-def test_rebuild_drops_removed_files_but_keeps_other_graphs(store, validator):
+def test_rebuild_drops_removed_files_but_keeps_other_graphs(store):
     build(store.config, store)
     other = BASE + "graph/accepted/x"
     pending = BASE + "graph/submission/7"
@@ -149,14 +106,14 @@ def test_rebuild_drops_removed_files_but_keeps_other_graphs(store, validator):
     assert store.pending_graphs() == [pending]
 
 
-def test_build_works_on_empty_data_folders(data_config, validator):
+def test_build_works_on_empty_data_folders(data_config):
     config = data_config({})
     result = build(config)
     assert set(result.graphs) <= {BASE + "graph/catalog"}
     assert (config.store_path / "current.json").exists()
 
 
-def test_a_configured_base_iri_moves_data_iris_but_not_the_ontology(data_config, validator):
+def test_a_configured_base_iri_moves_data_iris_but_not_the_ontology(data_config):
     local = "http://localhost:8080/"
     store = EmbeddedStore(data_config(FILES, base_iri=local))
     try:
