@@ -46,7 +46,7 @@ BASE_HEADERS: tuple[tuple[str, str], ...] = (
     ("Referrer-Policy", REFERRER_POLICY),
     ("X-Frame-Options", "DENY"),
 )
-#: Room for multipart boundaries and form fields around an upload (as in ``web.validate``).
+#: Room for multipart boundaries and form fields around an upload (as in ``web.uploads``).
 _FORM_OVERHEAD = 64 * 1024
 
 
