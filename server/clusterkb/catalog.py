@@ -22,7 +22,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
 from clusterkb.config import Config
-from clusterkb.describe import pick_label
+from clusterkb.labels import pick_label
 from clusterkb.namespaces import COUNTRY, HYDRA, VCARD, graph_iri
 from clusterkb.store.base import Store
 

@@ -27,9 +27,9 @@ from rdflib.term import Node
 
 from clusterkb.describe import describe
 from clusterkb.labels import add_labels, country_name, display, iri_ref, pick_label, short_name
+from clusterkb.links import safe_href
 from clusterkb.namespaces import CKB, COUNTRY, EURIO, LEGAL
 from clusterkb.store.base import Store
-from clusterkb.web.security import safe_href
 
 Href = Callable[[str], str | None]
 

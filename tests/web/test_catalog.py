@@ -16,6 +16,7 @@ from tests.web import mqa
 from tests.web.conftest import BASE, fill
 
 from clusterkb.web import create_app
+from clusterkb.web.context import state
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 REFERENCE = SHARED / "reference"
@@ -247,7 +248,7 @@ def test_many_hosts_do_not_grow_the_catalogue_memo(client, app, three_clusters):
                                                 "Host": f"h{i}.example"}).status_code == 200
         client.get(f"/catalog?page=1&modified_since=2001-01-{1 + i % 28:02d}",
                    headers={"Accept": "text/turtle"})
-    memo = app.extensions["clusterkb.catalog_memo"]
+    memo = state(app).catalog_memo
     assert len(memo) <= 16
 
 

@@ -4,6 +4,9 @@ Around Flask, in the order a request meets them: ``ProxyFix`` (only with
 ``CLUSTERKB_TRUSTED_PROXIES`` > 0: the client address, scheme, host and prefix
 the proxies forwarded), then the slow-request limiter (``web.limits``), then
 the app.
+
+What the app shares between requests is one ``web.context.AppState``, made
+here; blueprints reach it through ``web.context.state()``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     # Imported here, not at module level, so that importing the package (as the
     # CLI does for every command) does not pull in the whole web stack.
     from clusterkb.web import (
+        caching,
         catalog,
         context_doc,
         cors,
@@ -44,6 +48,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
         urls,
         validate,
     )
+    from clusterkb.web.context import AppState
 
     config = config or Config.from_env()
     urls.check_public_url(config.public_url)
@@ -52,8 +57,10 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
 
         store = open_store(config)
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
-    app.extensions["clusterkb.config"] = config
-    app.extensions["clusterkb.store"] = store
+    app_state = AppState(config=config, store=store,
+                         result_cache=caching.ResultCache(config.result_cache_bytes),
+                         catalog_memo=caching.GenerationMemo(catalog.MEMO_ENTRIES))
+    app_state.install(app)
 
     logs.init_app(app)  # one JSON line per request
     errors.init_app(app)  # every error body, for every route
@@ -75,7 +82,8 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     cors.init_app(app)  # Access-Control-Allow-Origin on every public route
     security.init_app(app)  # CSP, nosniff, frame and referrer policy on every response
     limiter = limits.RequestLimiter.for_config(app.wsgi_app, config)
-    app.extensions["clusterkb.limiter"] = limiter  # /healthz reports its occupancy
+    app_state.limiter = limiter  # /healthz reports its occupancy
+    app_state.refresh_legacy_keys(app)
     app.wsgi_app = limiter  # type: ignore[method-assign]
     if config.trusted_proxies > 0:
         n = config.trusted_proxies

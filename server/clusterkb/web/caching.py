@@ -29,10 +29,10 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from flask import Response, current_app, request
+from flask import Response, request
 from werkzeug.http import is_resource_modified
 
-from clusterkb.web.context import store
+from clusterkb.web.context import state, store
 
 #: Seconds a shared cache may reuse a response without asking again.
 MAX_AGE = 60
@@ -42,7 +42,6 @@ MAX_ENTRY_BYTES = 128 * 1024
 MAX_ENTRIES = 4096
 #: What one entry costs besides its body and headers: digest key, objects, LRU links.
 ENTRY_OVERHEAD = 256
-_KEY = "clusterkb.result_cache"
 #: Headers a cached copy does not keep: recomputed per answer, or private.
 _NOT_KEPT = frozenset({"content-length", "set-cookie", "etag", "cache-control", "x-cache"})
 
@@ -172,14 +171,8 @@ class GenerationMemo:
 
 
 def result_cache() -> ResultCache:
-    """The app's result cache, made on first use with ``Config.result_cache_bytes``."""
-    extensions = current_app.extensions
-    cache = extensions.get(_KEY)
-    if cache is None:
-        config = extensions["clusterkb.config"]
-        cache = extensions.setdefault(_KEY, ResultCache(getattr(config, "result_cache_bytes",
-                                                                64 * 1024 * 1024)))
-    return cache
+    """The app's result cache (``AppState.result_cache``, sized by ``result_cache_bytes``)."""
+    return state().result_cache
 
 
 def etag(generation: str, *parts: object) -> str:

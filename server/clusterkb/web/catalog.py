@@ -17,10 +17,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, VOID, XSD
 
 from clusterkb.catalog import Page, catalog_graph, parse_moment, timestamp
-from clusterkb.namespaces import HYDRA
+from clusterkb.catalog_page import catalog_view
 from clusterkb.web import caching, negotiate
-from clusterkb.web.context import config, store
-from clusterkb.web.dumps import DUMP_NAMES, dump_sizes
+from clusterkb.web.context import config, state, store
+from clusterkb.web.dump_files import DUMP_NAMES, dump_sizes
 from clusterkb.web.urls import public_root
 
 bp = Blueprint("catalog", __name__)
@@ -29,15 +29,12 @@ _FORMATS = (negotiate.HTML, negotiate.TURTLE, negotiate.JSONLD, negotiate.RDFXML
             negotiate.NTRIPLES)
 #: Catalogue pages and VoID graphs kept per generation (each a few hundred KB).
 MEMO_ENTRIES = 16
-_MEMO = "clusterkb.catalog_memo"
 
 
 def _cached(key: tuple, make) -> Graph:
-    """Memoise per store generation, bounded (``MEMO_ENTRIES``) and safe under threads."""
-    memo = current_app.extensions.get(_MEMO)
-    if memo is None:
-        memo = current_app.extensions.setdefault(_MEMO, caching.GenerationMemo(MEMO_ENTRIES))
-    return memo.get_or_make(store().generation(), key, make)
+    """Memoise per store generation, bounded (``MEMO_ENTRIES``) and safe under threads
+    (``AppState.catalog_memo``, a ``caching.GenerationMemo`` made with the app)."""
+    return state().catalog_memo.get_or_make(store().generation(), key, make)
 
 
 def _conditional(*parts: object) -> tuple[str, Response | None]:
@@ -103,52 +100,6 @@ def catalog(ext: str | None = None):
                            data_links=data_links)
     response = negotiate.finish(current_app.response_class(body, mimetype="text/html"), link)
     return caching.add_headers(response, tag)
-
-
-def catalog_view(graph: Graph, base: str) -> dict:
-    """What ``catalog.html`` shows: datasets with their distributions, the service, paging."""
-    cat = URIRef(f"{base}catalog")
-
-    def text(node, prop):
-        return _literal(graph, node, prop)
-
-    datasets = []
-    for d in sorted(graph.objects(cat, DCAT.dataset)):
-        dists = []
-        for dist in sorted(graph.objects(d, DCAT.distribution)):
-            size = graph.value(dist, DCAT.byteSize)
-            dists.append({"title": text(dist, DCTERMS.title),
-                          "url": str(graph.value(dist, DCAT.downloadURL)),
-                          "media_type": str(graph.value(dist, DCAT.mediaType)).rsplit(
-                              "media-types/", 1)[-1],
-                          "compressed": graph.value(dist, DCAT.compressFormat) is not None,
-                          "size": int(size) if size is not None else None})
-        datasets.append({"iri": str(d), "title": text(d, DCTERMS.title),
-                         "description": text(d, DCTERMS.description),
-                         "modified": str(graph.value(d, DCTERMS.modified) or ""),
-                         "keywords": sorted(str(k) for k in graph.objects(d, DCAT.keyword)),
-                         "distributions": dists})
-    services = [{"title": text(s, DCTERMS.title), "description": text(s, DCTERMS.description),
-                 "endpoint": str(graph.value(s, DCAT.endpointURL))}
-                for s in graph.objects(cat, DCAT.service)]
-    view = graph.value(cat, HYDRA.view)
-    pager = {}
-    if view is not None:
-        for rel, prop in (("first", HYDRA.first), ("previous", HYDRA.previous),
-                          ("next", HYDRA.next), ("last", HYDRA.last)):
-            target = graph.value(view, prop)
-            if target is not None:
-                pager[rel] = str(target)
-    total = graph.value(cat, HYDRA.totalItems)
-    return {"title": text(cat, DCTERMS.title), "description": text(cat, DCTERMS.description),
-            "datasets": datasets, "services": services, "pager": pager,
-            "total": int(total) if total is not None else len(datasets)}
-
-
-def _literal(graph: Graph, node, prop) -> str:
-    values = [o for o in graph.objects(node, prop) if isinstance(o, Literal)]
-    values.sort(key=lambda lit: (lit.language not in ("en", None), str(lit)))
-    return str(values[0]) if values else ""
 
 
 # --- VoID ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from clusterkb.config import Config
 from clusterkb.jsonld_context import load_context
+from clusterkb.web.context import state
 
 #: The prefixes the default query declares (in this order), when the context has them.
 DEFAULT_PREFIXES = ("ckb", "skos", "rdfs", "dct", "org", "schema", "country", "cluster", "xsd")
@@ -52,5 +53,5 @@ def default_query(config: Config) -> str:
 
 def init_app(app) -> None:
     """Templates can call ``editor_prefixes()`` (the query page puts them in a data attribute)."""
-    config = app.extensions["clusterkb.config"]
+    config = state(app).config
     app.add_template_global(lambda: prefixes(config), "editor_prefixes")

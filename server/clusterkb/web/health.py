@@ -7,16 +7,17 @@ every query slot is busy, and it says how busy: ``slow_requests`` running of
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 from clusterkb import __version__
+from clusterkb.web.context import state
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
 def healthz():
-    limiter = current_app.extensions.get("clusterkb.limiter")
+    limiter = state().limiter
     busy = {} if limiter is None else {"slow_requests": limiter.running,
                                        "slow_slots": limiter.slots}
     return jsonify(status="ok", version=__version__, **busy)

@@ -13,7 +13,8 @@ from flask import Blueprint, Response, render_template
 from clusterkb.pages import home_stats
 from clusterkb.web import negotiate
 from clusterkb.web.context import store
-from clusterkb.web.resources import local_url, serve_resource
+from clusterkb.web.linked_data import serve_resource
+from clusterkb.web.urls import local_url
 
 bp = Blueprint("home", __name__)
 

@@ -21,7 +21,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from clusterkb.listing import paging
 from clusterkb.search import FACETS, Entry, index_of
 from clusterkb.web.context import store
-from clusterkb.web.resources import href
+from clusterkb.web.urls import href
 
 bp = Blueprint("search", __name__)
 

@@ -15,9 +15,8 @@ route, so one ``after_request`` hook sets them all:
 * any cookie is ``HttpOnly``, and ``Secure`` unless the request came to
   localhost (plain-HTTP development).
 
-``safe_href`` is what a page may put in ``href`` for an IRI it did not mint:
-submitted data can hold ``javascript:`` or ``data:`` IRIs, which Jinja's
-escaping leaves intact and a click would run.
+``safe_href`` (now in ``clusterkb.links``, importable from here too) is what a
+page may put in ``href`` for an IRI it did not mint.
 
 ``max_request_body`` is the largest body any route accepts: the WSGI server
 (waitress) buffers a whole request body before the app sees it, so it must
@@ -34,6 +33,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, request
 
 from clusterkb.config import Config
+from clusterkb.links import LINK_SCHEMES, safe_href  # noqa: F401 - their old home
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -46,25 +46,8 @@ BASE_HEADERS: tuple[tuple[str, str], ...] = (
     ("Referrer-Policy", REFERRER_POLICY),
     ("X-Frame-Options", "DENY"),
 )
-#: Room for multipart boundaries and form fields around an upload (as in ``web.validate``).
+#: Room for multipart boundaries and form fields around an upload (as in ``web.uploads``).
 _FORM_OVERHEAD = 64 * 1024
-
-
-#: IRI schemes a page links to; any other IRI is shown but not made a link target.
-LINK_SCHEMES = frozenset({"http", "https", "mailto", "ftp", "urn", "tel"})
-
-
-def safe_href(iri: str) -> str:
-    """``iri`` when a browser may follow it safely, else ``#`` (``javascript:``, ``data:``...).
-
-    Only absolute IRIs with a listed scheme pass: a scheme-less value such as
-    ``//evil.example/login`` (or ``/\\evil.example``) would be followed to another host.
-    """
-    try:
-        scheme = urlsplit(iri.strip()).scheme.lower()
-    except ValueError:
-        return "#"
-    return iri if scheme in LINK_SCHEMES else "#"
 
 
 def max_request_body(config: Config) -> int:

@@ -61,19 +61,18 @@ from clusterkb.tokens import (
     limiter_key,
 )
 from clusterkb.validation import compact
+from clusterkb.validation import merged_graph as merged
 from clusterkb.web import negotiate
 from clusterkb.web.context import config, store
 from clusterkb.web.errors import json_http_error
+from clusterkb.web.reports import error_response, report_response
 from clusterkb.web.security import is_loopback
-from clusterkb.web.validate import (
+from clusterkb.web.uploads import (
     FORM_OVERHEAD,
     FORM_TYPES,
     UploadError,
-    error_response,
-    merged,
     parse_upload,
     read_upload,
-    report_response,
     validate_upload,
 )
 

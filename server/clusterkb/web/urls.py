@@ -29,6 +29,7 @@ from urllib.parse import quote, urlsplit
 from flask import request
 
 from clusterkb.config import Config
+from clusterkb.links import safe_href
 from clusterkb.web.context import config
 
 #: Names a development server is reached by; always allowed.
@@ -95,3 +96,9 @@ def local_url(iri: str) -> str | None:
     quoted = _LEADING_SLASHES.sub(lambda m: "%2F" * len(m.group()), quoted)
     url = f"{request.script_root}/{quoted}"
     return f"{url}#{fragment}" if fragment else url
+
+
+def href(iri: str) -> str:
+    """Where a link to ``iri`` goes: its local page when it is ours, else the IRI itself
+    (``#`` for schemes a browser would run, such as ``javascript:``)."""
+    return local_url(iri) or safe_href(iri)
