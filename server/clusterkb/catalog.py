@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
+from clusterkb import formats
 from clusterkb.config import Config
 from clusterkb.labels import pick_label
 from clusterkb.namespaces import COUNTRY, HYDRA, VCARD, graph_iri
@@ -40,9 +41,8 @@ KEYWORDS = ("business clusters", "cluster organisations", "innovation", "regiona
             "smart specialisation", "linked data", "knowledge graph")
 SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
 #: (extension, media type, EU file type, label) of each full dump; ``web.dumps`` serves them.
-DUMP_KINDS = (("ttl", "text/turtle", "RDF_TURTLE", "Turtle"),
-              ("nt", "application/n-triples", "RDF_N_TRIPLES", "N-Triples"),
-              ("nq", "application/n-quads", "RDF_N_QUADS", "N-Quads"))
+DUMP_KINDS = tuple((f.name, f.media_type, f.eu_file_type, f.label)
+                   for f in (formats.TURTLE, formats.N_TRIPLES, formats.N_QUADS))
 
 
 @dataclass(frozen=True)

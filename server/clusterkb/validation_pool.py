@@ -22,8 +22,6 @@ shared with the query workers of ``store.pool``.
 
 from __future__ import annotations
 
-from multiprocessing.connection import Connection
-
 from clusterkb import workers
 from clusterkb.config import Config
 from clusterkb.validation import ValidationReport
@@ -46,7 +44,7 @@ class ValidationTimeout(ValidationUnavailable):
 
 
 def _start_worker(config: Config) -> workers.Worker:
-    worker = workers.start("clusterkb.validation_pool")
+    worker = workers.start("clusterkb.validation_worker")
     worker.conn.send(config)  # the worker warms up with it while nobody waits
     return worker
 
@@ -105,49 +103,3 @@ def _warm(worker: workers.Worker) -> None:
     if status != "ready":
         raise OSError(body)
     worker.ready = True
-
-
-def _run(job: dict, config: Config) -> ValidationReport:
-    """An upload (``uploads.run_job``) or a unit of ``clusterkb build`` (``kind`` "graphs")."""
-    if job.get("kind") == "graphs":
-        from clusterkb import validation
-
-        return validation.validate_graphs(job["ntriples"], job["graphs"], config)
-    from clusterkb import uploads
-
-    return uploads.run_job(job, config)
-
-
-def worker_main(conn: Connection) -> None:
-    """Warm up for the configuration the parent sends first, then validate job after job.
-
-    Answers are ``("ready", None)`` once, then ``("ok", report.to_wire())`` or
-    ``("error", message)`` per job.
-    """
-    from clusterkb import uploads
-
-    workers.die_with_parent()
-    try:
-        config: Config = conn.recv()
-    except (EOFError, OSError):
-        return
-    try:
-        uploads.warm(config)
-        conn.send(("ready", None))
-    except Exception as error:  # noqa: BLE001 - the parent reports it (e.g. broken shapes)
-        conn.send(("error", f"the shapes or ontology could not be loaded: {error}"))
-        return
-
-    def handle(job: dict) -> tuple:
-        try:
-            return ("ok", _run(job, config).to_wire())
-        except Exception as error:  # noqa: BLE001 - every failure goes back as a message
-            return ("error", f"validation failed: {type(error).__name__}: {error}")
-
-    workers.serve(conn, handle)
-
-
-if __name__ == "__main__":
-    import sys
-
-    worker_main(Connection(int(sys.argv[1])))

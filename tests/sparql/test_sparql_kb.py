@@ -15,7 +15,7 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 
 from clusterkb.config import Config
 from clusterkb.namespaces import SD
-from clusterkb.web.sparql import load_examples
+from clusterkb.web.query_page import load_examples
 
 from .test_sparql_endpoint import http
 

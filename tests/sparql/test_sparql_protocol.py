@@ -286,7 +286,7 @@ def test_query_size_limit_is_configurable_from_the_environment():
 
 
 def test_example_headers_in_both_styles(tmp_path):
-    from clusterkb.web.sparql import load_examples
+    from clusterkb.web.query_page import load_examples
 
     (tmp_path / "01-keyed.rq").write_text(
         "# title: Silver clusters\n# description: Clusters with a Silver label,\n"

@@ -63,7 +63,7 @@ from SPARQLWrapper.SPARQLExceptions import (
     Unauthorized,
 )
 
-from clusterkb import sparql
+from clusterkb import formats, sparql
 from clusterkb.config import Config
 from clusterkb.namespaces import PREFIXES, graph_iri
 from clusterkb.store.base import (
@@ -216,7 +216,7 @@ class RemoteStore(Store):
                    timeout: float, max_rows: int | None = None):
         """``(variables, rows, truncated, boolean)`` read from SPARQL XML, streamed."""
         deadline = time.monotonic() + timeout + CLIENT_SLACK
-        response = self._send(query, "application/sparql-results+xml", default, named, timeout)
+        response = self._send(query, formats.SPARQL_XML.media_type, default, named, timeout)
         try:
             return _read_xml_results(response, max_rows, deadline)
         except TimeoutError:
@@ -232,7 +232,7 @@ class RemoteStore(Store):
                  timeout: float) -> Iterator[ox.Triple]:
         """Stream the triples of a CONSTRUCT/DESCRIBE answer (N-Triples)."""
         deadline = time.monotonic() + timeout + CLIENT_SLACK
-        response = self._send(query, "application/n-triples", default, named, timeout)
+        response = self._send(query, formats.N_TRIPLES.media_type, default, named, timeout)
         try:
             for quad in ox.parse(input=response, format=ox.RdfFormat.N_TRIPLES):
                 if time.monotonic() > deadline:
@@ -394,7 +394,7 @@ class RemoteStore(Store):
         separator = "&" if "?" in self.gsp_endpoint else "?"
         url = f"{self.gsp_endpoint}{separator}{urllib.parse.urlencode({'graph': iri})}"
         request = urllib.request.Request(url, data=body, method="PUT",
-                                         headers={"Content-Type": "application/n-triples"})
+                                         headers={"Content-Type": formats.N_TRIPLES.media_type})
         handlers: list[urllib.request.BaseHandler] = []
         if self._user:
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()

@@ -76,8 +76,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
             raise
         # A read-only (or full) var directory: serve the KB; the workflow answers 503/507.
         app.logger.warning("submissions unavailable (%s): serving read-only", error)
-        app.register_blueprint(storage.read_only_fallback(
-            "submissions", r"^/(submissions(/|$)|id/cluster/[^/]+/history)", status))
+        storage.refuse_paths(app, r"^/(submissions(/|$)|id/cluster/[^/]+/history)", status)
     storage.register(app)  # a read-only or full var directory: 503/507, not 500
     cors.init_app(app)  # Access-Control-Allow-Origin on every public route
     security.init_app(app)  # CSP, nosniff, frame and referrer policy on every response

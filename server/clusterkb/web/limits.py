@@ -38,7 +38,9 @@ from urllib.parse import parse_qs
 
 from werkzeug.wsgi import ClosingIterator
 
+from clusterkb import formats
 from clusterkb.config import Config
+from clusterkb.errors import ClientError
 from clusterkb.web.security import BASE_HEADERS
 
 #: Seconds a refused client is asked to wait before trying again.
@@ -156,11 +158,11 @@ def _refuse(environ: dict, start_response: Callable, status: int,
     """A short answer built here (Flask never sees the request): JSON or plain text."""
     reason = {429: "Too Many Requests", 503: "Service Unavailable"}[status]
     if "json" in environ.get("HTTP_ACCEPT", ""):
-        body = json.dumps({"error": message, "status": status}).encode()
-        media_type = "application/json"
+        body = json.dumps(ClientError(message, status=status).to_json()).encode()
+        media_type = formats.JSON.media_type
     else:
         body = f"{message}\n".encode()
-        media_type = "text/plain; charset=utf-8"
+        media_type = f"{formats.TEXT.media_type}; charset=utf-8"
     start_response(f"{status} {reason}", [
         ("Content-Type", media_type), ("Content-Length", str(len(body))),
         ("Retry-After", str(RETRY_AFTER)), *BASE_HEADERS])

@@ -46,7 +46,7 @@ def serve_resource(path: str, iri: str | None = None, extra=None):
     iri = iri or config().base_iri + stem
     fmt = negotiate.choose(forced=forced)
     generation = store().generation()
-    # Keyed by the resource, not the path: /id/x with Accept: text/turtle and /id/x.ttl
+    # Keyed by the resource, not the path: /id/x asked for as Turtle and /id/x.ttl
     # are one representation, made once.
     cache_key = ("resource", request.script_root, stem, iri, fmt.name)
     tag = caching.etag(generation, *cache_key)

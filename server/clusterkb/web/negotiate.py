@@ -33,7 +33,8 @@ RDF_FORMATS: tuple[Format, ...] = formats.GRAPH_FORMATS
 
 __all__ = ["FORMATS", "Format", "HTML", "JSONLD", "NTRIPLES", "RDFXML", "RDF_FORMATS",
            "TURTLE", "bind_prefixes", "choose", "data_links", "finish", "link_header",
-           "preferred", "asks_for", "rdf_response", "serialize", "split_extension"]
+           "preferred", "asks_for", "rdf_response", "serialize", "split_extension",
+           "wants_html"]
 
 
 def split_extension(path: str, offered: tuple[Format, ...] = FORMATS
@@ -87,6 +88,15 @@ def preferred(offered: tuple[Format, ...]) -> Format:
         return offered[0]
     best = request.accept_mimetypes.best_match(formats.accepted_types(offered))
     return formats.by_media_type(best, offered) or offered[0] if best else offered[0]
+
+
+def wants_html() -> bool:
+    """For answers that are JSON unless a browser asks (submissions, refused uploads):
+    ``?format=html``, or an ``Accept`` that prefers HTML to JSON. Never refuses."""
+    asked = request.args.get("format")
+    if asked is not None:
+        return formats.by_name(asked, (formats.HTML,)) is formats.HTML
+    return preferred((formats.JSON, formats.HTML)) is formats.HTML
 
 
 def asks_for(fmt: Format, others: tuple[Format, ...]) -> bool:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from clusterkb import __version__
+from clusterkb import __version__, formats
 from clusterkb.web.urls import public_root
 
 bp = Blueprint("openapi", __name__)
 
-RDF_TYPES = ("text/turtle", "application/ld+json", "application/rdf+xml",
-             "application/n-triples", "application/n-quads", "application/trig")
+RDF_TYPES = tuple(f.media_type for f in (formats.TURTLE, formats.JSON_LD, formats.RDF_XML,
+                                         formats.N_TRIPLES, formats.N_QUADS, formats.TRIG))
 
 
 def _ref(name: str) -> dict:
@@ -155,7 +155,7 @@ def document(server_url: str) -> dict:
     """The OpenAPI document, with ``server_url`` as its server."""
     report_content = {"application/json": {"schema": _ref("ValidationReport")},
                       "text/html": {"schema": {"type": "string"}},
-                      "text/turtle": {"schema": {"type": "string"}},
+                      formats.TURTLE.media_type: {"schema": {"type": "string"}},
                       "application/ld+json": {"schema": {"type": "object"}}}
     auth = [{"bearerAuth": []}]
     return {
@@ -240,7 +240,7 @@ def document(server_url: str) -> dict:
                      "description": "Turtle only: which half of the diff."}],
                 "summary": "Triples added and removed against the published graph (curator)",
                 "responses": {"200": {"description": "The diff.", "content": {
-                    "text/turtle": {"schema": {"type": "string"}},
+                    formats.TURTLE.media_type: {"schema": {"type": "string"}},
                     "application/trig": {"schema": {"type": "string"}},
                     "application/json": {"schema": _ref("Diff")}, **_HTML}},
                     "400": {"description": "Bad parameter."},

@@ -18,8 +18,10 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
+from clusterkb import formats
 from clusterkb.listing import paging
 from clusterkb.search import FACETS, Entry, index_of
+from clusterkb.web import negotiate
 from clusterkb.web.context import store
 from clusterkb.web.urls import href
 
@@ -31,14 +33,8 @@ MAX_PER_PAGE = 100
 
 
 def _wants_json() -> bool:
-    fmt = request.args.get("format")
-    if fmt is not None:
-        if fmt not in ("json", "html"):
-            abort(400, description=f"Query parameter 'format' must be 'json' or 'html', "
-                                   f"got {fmt!r}")
-        return fmt == "json"
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
+    """HTML first (a page for people), JSON on ``?format=json`` or by ``Accept``."""
+    return negotiate.choose((formats.HTML, formats.JSON)) is formats.JSON
 
 
 def _chosen_facets() -> dict[str, str]:

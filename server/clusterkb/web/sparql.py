@@ -26,7 +26,7 @@ Status codes, so clients can tell causes apart:
 A cut result says so in ``X-SPARQL-Truncated: true`` (by rows or by
 ``Config.max_result_bytes``: ``X-SPARQL-Truncated-By``), ``X-SPARQL-Max-Rows``
 and ``X-SPARQL-Max-Bytes``. Errors are ``clusterkb.web.errors``' one shape: JSON
-``{"error": message, "status", "line", "column"}`` (position for syntax errors only)
+with ``error``, ``status``, ``line`` and ``column`` (position for syntax errors only)
 by default, text or HTML for clients preferring those; never a traceback, and never an engine
 message that could carry what another server answered: evaluation failures get
 a short message and the request id, the log keeps the detail. Without a query,
@@ -38,9 +38,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
-from flask import Blueprint, Response, abort, g, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, request
 from flask.sansio.blueprints import BlueprintSetupState
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF
@@ -48,9 +47,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from clusterkb import formats, sparql
 from clusterkb.namespaces import CKB, SD
-from clusterkb.web import caching, negotiate
+from clusterkb.web import caching, negotiate, sparql_results
 from clusterkb.web.context import config, store
-from clusterkb.web.editor import default_query
+from clusterkb.web.query_page import query_page
+from clusterkb.web.sparql_results import truncation_headers
 from clusterkb.web.urls import public_url
 
 bp = Blueprint("sparql", __name__)
@@ -169,7 +169,6 @@ def endpoint() -> Response:
         abort(413, description=f"The query is too large: the limit is {cfg.max_query_bytes} "
                                "bytes.")
     if _wants_html_results(proto.formats):
-        from clusterkb.web import sparql_results  # the HTML results page reuses _query_page
 
         return sparql_results.render(text, proto, _guard())
     info = _guard().check(
@@ -208,17 +207,6 @@ def endpoint() -> Response:
     return caching.remember(generation, cache_key, tag, response)
 
 
-def truncation_headers(response: Response, truncated: bool | str) -> None:
-    """Announce the caps, and which one cut this result (``rows`` or ``bytes``)."""
-    cfg = config()
-    response.headers["X-SPARQL-Max-Rows"] = str(cfg.max_result_rows)
-    response.headers["X-SPARQL-Max-Bytes"] = str(cfg.max_result_bytes)
-    if truncated:
-        response.headers["X-SPARQL-Truncated"] = "true"
-        response.headers["X-SPARQL-Truncated-By"] = truncated if isinstance(truncated, str) \
-            else "rows"
-
-
 def _wants_html_results(asked: list[str]) -> bool:
     """A browser's query gets an HTML page: ``format=html``, or ``Accept`` naming
     ``text/html`` itself (not through ``*/*``) at least as high as any result type."""
@@ -235,7 +223,7 @@ def _wants_html_results(asked: list[str]) -> bool:
 def _describe(asked: list[str]) -> Response:
     fmt = negotiate.choose(_DESCRIPTION_FORMATS, asked=asked)
     if fmt is formats.HTML:
-        return negotiate.finish(Response(_query_page(), mimetype=fmt.media_type))
+        return negotiate.finish(Response(query_page(), mimetype=fmt.media_type))
     graph = service_description(public_url("sparql"), store().graphs(), config())
     return negotiate.rdf_response(graph, fmt)
 
@@ -292,63 +280,4 @@ def service_description(endpoint_iri: str, graphs: list[str], cfg=None) -> Graph
         g.add((named, SD.name, URIRef(iri)))
     return g
 
-
-@dataclass(frozen=True)
-class Example:
-    """One example query from ``kb/questions/*.rq``."""
-
-    slug: str
-    title: str
-    description: str
-    query: str
-
-
-def load_examples(questions_dir: Path) -> list[Example]:
-    """Read the example queries from their leading ``#`` comment lines.
-
-    Either ``# title: ...`` / ``# description: ...`` lines, or plain comment
-    lines: the first is the title, the rest the description. Read on each
-    request of the HTML page: a handful of small files, and edits show up
-    without a restart.
-    """
-    examples = []
-    for path in sorted(questions_dir.glob("*.rq")):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        fields: dict[str, list[str]] = {"title": [], "description": []}
-        current = "title"
-        for line in text.splitlines():
-            if not line.startswith("#"):
-                break
-            comment = line.lstrip("#").strip()
-            key, sep, value = comment.partition(":")
-            if sep and key.strip().lower() in fields:
-                current = key.strip().lower()
-                comment = value.strip()
-            elif fields["title"] and current == "title":
-                current = "description"  # plain comments: the first line is the title
-            if comment:
-                fields[current].append(comment)
-        title = " ".join(fields["title"]) or path.stem.replace("-", " ")
-        examples.append(Example(path.stem, title, " ".join(fields["description"]), text))
-    return examples
-
-
-def _query_page(**context) -> str:
-    """The query form with the example questions; ``context`` adds results or an error."""
-    examples = load_examples(config().kb_dir / "questions")
-    chosen = request.args.get("example")
-    query = next((e.query for e in examples if e.slug == chosen), default_query(config()))
-    context.setdefault("query", query)
-    return render_template(
-        "query.html",
-        endpoint=url_for("sparql.endpoint"),
-        examples=examples,
-        chosen=chosen,
-        config_timeout=f"{config().query_timeout:g}",
-        config_rows=config().max_result_rows,
-        **context,
-    )
 

@@ -27,6 +27,7 @@ from clusterkb.store.base import (
 from clusterkb.web import negotiate
 from clusterkb.web.context import config, store
 from clusterkb.web.errors import public_error
+from clusterkb.web.query_page import query_page
 from clusterkb.web.resources import local_url
 from clusterkb.web.security import safe_href
 
@@ -36,8 +37,6 @@ MAX_LABELLED = 2000
 
 
 def render(text: str, proto, guard: sparql.QueryGuard) -> Response:
-    from clusterkb.web.sparql import _query_page, truncation_headers
-
     cfg = config()
     # Refusals re-show the form with the message (a page, not an error body); the
     # message is the one web/errors gives every other client.
@@ -53,14 +52,14 @@ def render(text: str, proto, guard: sparql.QueryGuard) -> Response:
     except (sparql.GuardError, QuerySyntaxError, QueryEvaluationError, WorkerCrashed,
             QueryTimeout) as error:
         shown = error if isinstance(error, sparql.GuardError) else public_error(error)
-        return _page(_query_page(query=text, error=shown.message), shown.status)
+        return _page(query_page(query=text, error=shown.message), shown.status)
     table = _table(result.body, info.kind)
     params = [("query", text)] + [("default-graph-uri", g) for g in proto.default_graph_uris] \
         + [("named-graph-uri", g) for g in proto.named_graph_uris]
     endpoint = url_for("sparql.endpoint")
     downloads = [(fmt.label, f"{endpoint}?{urlencode(params + [('format', fmt.name)])}")
                  for fmt in formats.SPARQL_OFFERS[info.kind]]
-    body = _query_page(query=text, results=table, truncated=result.truncated,
+    body = query_page(query=text, results=table, truncated=result.truncated,
                        downloads=downloads, kind=info.kind)
     response = _page(body, 200)
     truncation_headers(response, result.truncated)
@@ -123,3 +122,14 @@ def _cell(term, labels: Graph) -> dict | None:
         return {"text": str(term), "lang": term.language,
                 "datatype": dt if dt not in (None, "xsd:string") else None}
     return {"text": str(term)}
+
+
+def truncation_headers(response: Response, truncated: bool | str) -> None:
+    """Announce the caps, and which one cut this result (``rows`` or ``bytes``)."""
+    cfg = config()
+    response.headers["X-SPARQL-Max-Rows"] = str(cfg.max_result_rows)
+    response.headers["X-SPARQL-Max-Bytes"] = str(cfg.max_result_bytes)
+    if truncated:
+        response.headers["X-SPARQL-Truncated"] = "true"
+        response.headers["X-SPARQL-Truncated-By"] = truncated if isinstance(truncated, str) \
+            else "rows"

@@ -11,7 +11,7 @@ what cannot be written must say so:
 
 SQLite reports the same conditions as ``sqlite3.OperationalError`` with a
 message instead of an errno, so both are mapped here. ``register`` installs
-the handlers for the whole app; ``read_only_fallback`` answers the routes of a
+the handlers for the whole app; ``refuse_paths`` answers the routes of a
 part that could not start for the same reason (the submissions workflow opens
 its database at start), so the rest of the site still starts.
 """
@@ -22,7 +22,10 @@ import errno
 import re
 import sqlite3
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Flask, Response, request
+
+from clusterkb.errors import ClientError
+from clusterkb.web import errors
 
 READ_ONLY_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
@@ -54,16 +57,10 @@ def classify(error: BaseException) -> int | None:
 
 
 def storage_response(status: int) -> Response:
+    """The 503 (read-only, retry later) or 507 (full) answer, through the one error module."""
     message = READ_ONLY_MESSAGE if status == 503 else FULL_MESSAGE
-    if request.accept_mimetypes.best_match(["text/plain", "application/json"]) == \
-            "application/json" or request.path.startswith(("/submissions", "/validate")):
-        response = jsonify(error=message, status=status)
-    else:
-        response = Response(message + "\n", mimetype="text/plain")
-    response.status_code = status
-    if status == 503:
-        response.headers["Retry-After"] = "60"
-    return response
+    headers = {"Retry-After": "60"} if status == 503 else {}
+    return errors.error_response(ClientError(message, status=status, headers=headers))
 
 
 def _handle(error: Exception):
@@ -79,15 +76,12 @@ def register(app: Flask) -> None:
     app.register_error_handler(sqlite3.OperationalError, _handle)
 
 
-def read_only_fallback(name: str, pattern: str, status: int) -> Blueprint:
-    """A blueprint answering every path matching ``pattern`` (a regex) with ``status``."""
-    bp = Blueprint(f"{name}_unavailable", __name__)
+def refuse_paths(app: Flask, pattern: str, status: int) -> None:
+    """Answer every request whose path matches ``pattern`` (a regex) with ``status``."""
     paths = re.compile(pattern)
 
-    @bp.before_app_request
+    @app.before_request
     def _refuse():
         if paths.match(request.path):
             return storage_response(status)
         return None
-
-    return bp

@@ -43,6 +43,7 @@ from werkzeug.exceptions import HTTPException
 
 from clusterkb import formats
 from clusterkb.changes import Changes, describe_changes
+from clusterkb.errors import ClientError
 from clusterkb.store.base import StoreError
 from clusterkb.submissions import (
     STATUSES,
@@ -62,7 +63,7 @@ from clusterkb.tokens import (
 )
 from clusterkb.validation import compact
 from clusterkb.validation import merged_graph as merged
-from clusterkb.web import negotiate
+from clusterkb.web import errors, negotiate
 from clusterkb.web.context import config, store
 from clusterkb.web.errors import json_http_error
 from clusterkb.web.reports import error_response, report_response
@@ -211,16 +212,14 @@ def not_cross_site() -> bool:
 @bp.errorhandler(AuthError)
 def _auth_error(error: AuthError):
     pages = ("submissions.listing", "submissions.show", "submissions.start_session")
-    if error.code in (401, 403) and request.endpoint in pages and _wants_html():
+    if error.code in (401, 403) and request.endpoint in pages and negotiate.wants_html():
         # A person in a browser: the sign-in form, with what went wrong.
         response = Response(render_template("submissions.html", login=True, message=error.message,
                                             subs=[], status=None), error.code)
         response.headers.update(error.extra_headers)
         return response
-    response = jsonify(error=error.message, status=error.code)
-    response.status_code = error.code
-    response.headers.update(error.extra_headers)
-    return response
+    return errors.error_response(ClientError(error.message, status=error.code,
+                                             headers=error.extra_headers))
 
 
 bp.register_error_handler(HTTPException, json_http_error)
@@ -228,17 +227,7 @@ bp.register_error_handler(HTTPException, json_http_error)
 
 @bp.errorhandler(WorkflowError)
 def _workflow_error(error: WorkflowError):
-    response = jsonify(error=str(error), status=error.status)
-    response.status_code = error.status
-    return response
-
-
-def _wants_html() -> bool:
-    fmt = request.args.get("format")
-    if fmt is not None:
-        return fmt == "html"
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "text/html" and bool(request.headers.get("Accept"))
+    return errors.error_response(ClientError(str(error), status=error.status))
 
 
 def _visible(sub: Submission, token: Token) -> Submission:
@@ -284,14 +273,12 @@ def submit():
         refused = [r.to_json() for r in prepared.refusals]
         others = sorted({r.cluster for r in prepared.refusals if r.cluster})
         listed = "; ".join(f"<{r.subject}>: {r.reason}" for r in prepared.refusals[:20])
-        response = jsonify(
-            error=f"This token may only submit data about {token.cluster} and what it owns; "
-                  f"the submission also adds or changes statements it may not make: {listed}. "
-                  "Remove them (statements your published graph already holds may stay).",
+        raise ClientError(
+            f"This token may only submit data about {token.cluster} and what it owns; "
+            f"the submission also adds or changes statements it may not make: {listed}. "
+            "Remove them (statements your published graph already holds may stay).",
             status=403, cluster=token.cluster, refused=refused, other_clusters=others,
             notes=prepared.notes)
-        response.status_code = 403
-        return response
     graph = prepared.graph  # the upload less the statements only the server may make
     try:
         report = validate_upload(upload, dataset)  # as /validate does: same verdict
@@ -299,17 +286,17 @@ def submit():
         return error_response(error, template="submission.html", sub=None)
     missing = (URIRef(token.cluster), None, None) not in graph
     if not report.conforms or missing:
-        extra = {"error": "The submission does not conform to the shapes; nothing was stored. "
-                          "Fix the violations listed in 'report' and submit again.",
-                 "status": 422, "notes": prepared.notes}
+        message = ("The submission does not conform to the shapes; nothing was stored. "
+                   "Fix the violations listed in 'report' and submit again.")
         if missing:
-            extra["error"] = (f"The submission says nothing about {token.cluster}, the cluster "
-                              "this token is for; nothing was stored.")
+            message = (f"The submission says nothing about {token.cluster}, the cluster "
+                       "this token is for; nothing was stored.")
+        extra = ClientError(message, status=422, notes=prepared.notes).to_json()
         return report_response(report, 422, extra=extra, template="submission.html", sub=None,
                                notes=prepared.notes)
     sub = flow.submit(graph, token, {**report.to_json(), "notes": prepared.notes})
     location = url_for("submissions.show", submission_id=sub.id)
-    if _wants_html():
+    if negotiate.wants_html():
         response = Response(render_template("submission.html", sub=sub, report=report,
                                             groups=report.by_focus(), compact=compact,
                                             notes=prepared.notes), 201)
@@ -352,7 +339,7 @@ def end_session():
 
 
 def _form_post() -> bool:
-    return request.mimetype in FORM_TYPES and _wants_html()
+    return request.mimetype in FORM_TYPES and negotiate.wants_html()
 
 
 # --- read -------------------------------------------------------------------
@@ -367,7 +354,7 @@ def listing():
     subs = workflow().records.list(status=status)
     if token.role != CURATOR:
         subs = [s for s in subs if s.token_id == token.id]
-    if _wants_html():
+    if negotiate.wants_html():
         return render_template("submissions.html", subs=subs, status=status,
                                role=token.role, statuses=STATUSES)
     return jsonify(submissions=[{k: v for k, v in _sub_json(s).items() if k != "report"}
@@ -378,7 +365,7 @@ def listing():
 def show(submission_id: str):
     token = authenticate(SUBMITTER, CURATOR)
     sub = _visible(workflow().get(submission_id), token)
-    if _wants_html():
+    if negotiate.wants_html():
         changes = _changes(sub) if token.role == CURATOR and sub.status == "pending" else None
         return _submission_page(sub, changes)
     return jsonify(_sub_json(sub))
@@ -571,6 +558,5 @@ def version(slug: str, n: int):
     if graph is None:
         abort(404, description=f"No version {n} of cluster {slug!r}")
     negotiate.bind_prefixes(graph)
-    return Response(graph.serialize(format="turtle", encoding="utf-8"),
-                    mimetype="text/turtle")
+    return negotiate.rdf_response(graph, formats.TURTLE)
 

@@ -24,7 +24,8 @@ from flask import request
 from rdflib import Dataset
 from werkzeug.exceptions import HTTPException
 
-from clusterkb import uploads
+from clusterkb import formats, uploads
+from clusterkb.errors import ClientError
 from clusterkb.rdfio import RDFTooLarge, format_for_media_type, format_for_path, read_limited
 from clusterkb.uploads import CheckedUpload, Upload, UploadRefused
 from clusterkb.validation import ValidationReport
@@ -34,8 +35,8 @@ from clusterkb.web.context import config, state
 #: Room for multipart boundaries and the other form fields around an upload.
 FORM_OVERHEAD = 64 * 1024
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
-RDF_MEDIA_TYPES = ("text/turtle", "application/ld+json", "application/rdf+xml",
-                   "application/n-triples", "application/n-quads", "application/trig")
+RDF_MEDIA_TYPES = tuple(f.media_type for f in (formats.TURTLE, formats.JSON_LD, formats.RDF_XML,
+                                               formats.N_TRIPLES, formats.N_QUADS, formats.TRIG))
 
 class UploadError(HTTPException):
     """A refused upload: its status, a message, and where in the input (line, column)."""
@@ -53,12 +54,8 @@ class UploadError(HTTPException):
         return cls(refused.status, refused.message, refused.line, refused.column)
 
     def to_json(self) -> dict:
-        body: dict = {"error": self.message, "status": self.code}
-        if self.line is not None:
-            body["line"] = self.line
-        if self.column is not None:
-            body["column"] = self.column
-        return body
+        where = {k: v for k, v in (("line", self.line), ("column", self.column)) if v is not None}
+        return ClientError(self.message, status=self.code, **where).to_json()
 
 
 def read_upload() -> Upload:
