@@ -112,7 +112,8 @@ def _client(url: str, deadline: float, work: Workload, recorder: Recorder, seed:
             try:
                 response = _request(session, url, kind, work, rng)
                 _ = response.content  # time the whole body
-                recorder.add(Sample(kind, time.perf_counter() - start, response.status_code))
+                recorder.add(Sample(kind, time.perf_counter() - start, response.status_code,
+                                    response.text[:200] if response.status_code >= 500 else ""))
             except requests.RequestException as error:
                 recorder.add(Sample(kind, time.perf_counter() - start, None,
                                     type(error).__name__))
@@ -143,7 +144,7 @@ def summarise(samples: list[Sample], elapsed: float) -> dict:
             "status_5xx": sum(1 for s in group if s.status is not None and s.status >= 500),
             "connection_errors": sum(1 for s in group if s.status is None),
             "statuses": dict(sorted(statuses.items())),
-            "errors": dict(Counter(s.error for s in group if s.status is None)),
+            "errors": dict(Counter(s.error for s in group if s.error)),
         }
     return report
 

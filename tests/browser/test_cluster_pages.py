@@ -198,7 +198,7 @@ def test_browser_query_gets_an_html_table_with_links(client):
     markup = response.get_data(as_text=True)
     assert '<a href="/id/cluster/rohealth"' in markup
     assert ">Hungarian Medical Cluster</a>" in markup
-    assert "format=csv" in markup and "format=json" in markup
+    assert "format=csv" in markup and "format=srj" in markup  # srj: SPARQL JSON (W3C)
     # a program asking for anything still gets SPARQL JSON
     plain = client.get("/sparql", query_string={"query": query}, headers={"Accept": "*/*"})
     assert plain.mimetype == "application/sparql-results+json"

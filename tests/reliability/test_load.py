@@ -36,9 +36,14 @@ def _has_workers_option() -> bool:
 @pytest.fixture(scope="module")
 def load_server(start_server, built_store) -> str:
     # The 8 simulated users share one address here: lift the per-client cap (web/limits.py).
+    # And give each process as many slow-request slots as there are users: gunicorn may
+    # send all 8 to one process, whose default 6 slots (threads less two) would then shed
+    # the extra ones with a 503 by design (test_limits.py checks that shedding, in
+    # test_slow_requests_are_capped_per_client_and_in_all); this test is about a load
+    # within the configured capacity.
     env = {"CLUSTERKB_STORE_DIR": str(built_store.config.store_path),
-           "CLUSTERKB_QUERY_WORKERS": "2", "CLUSTERKB_THREADS": "8",
-           "CLUSTERKB_MAX_REQUESTS_PER_CLIENT": "16"}
+           "CLUSTERKB_QUERY_WORKERS": "2", "CLUSTERKB_THREADS": "10",
+           "CLUSTERKB_MAX_SLOW_REQUESTS": "8", "CLUSTERKB_MAX_REQUESTS_PER_CLIENT": "16"}
     if _has_workers_option():
         env["CLUSTERKB_WORKERS"] = "2"
     return start_server(**env)
