@@ -13,7 +13,7 @@ build). This module is what both share:
 * workers start lazily, so commands that never query or validate start none;
 * waiting for a free worker counts against the caller's limit, so a flood of slow
   requests cannot queue others forever;
-* a worker exits when its pipe closes, and on Linux when its parent dies.
+* a worker exits when its pipe closes (and, where it asks, when its parent dies).
 """
 
 from __future__ import annotations
@@ -124,7 +124,12 @@ class Pool:
 
 
 def die_with_parent() -> None:
-    """Linux: have this worker killed when its parent dies, even in the middle of a job."""
+    """Linux: have this worker killed when its parent dies, even in the middle of a job.
+
+    The kernel sends the signal when the parent *thread* that started the worker ends:
+    right for the validation workers (started by the server's long-lived threads or the
+    build's main thread), not used by the query workers (see ``store._worker``).
+    """
     if sys.platform != "linux":
         return
     import ctypes

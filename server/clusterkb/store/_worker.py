@@ -34,7 +34,9 @@ def worker_main(conn: Connection, *, network: bool = False) -> None:
     ``("error", message)``. The opened snapshot is kept while the parent keeps
     asking for the same generation directory.
     """
-    workers.die_with_parent()
+    # No ``workers.die_with_parent()`` here: the kernel sends that signal when the
+    # *thread* that started the worker ends, and query workers are replaced from
+    # request threads. An orphan worker still exits when its pipe closes.
     if not network:
         deny_network()
     opened: dict[str, ox.Store] = {}
