@@ -193,7 +193,7 @@ class _Builder:
         g.add((media_node, RDF.type, DCTERMS.MediaType))
         g.add((node, DCAT.mediaType, media_node))
         if compressed:
-            gzip_node = URIRef(IANA + "application/gzip")
+            gzip_node = URIRef(IANA + formats.GZIP.media_type)
             g.add((gzip_node, RDF.type, DCTERMS.MediaType))
             g.add((node, DCAT.compressFormat, gzip_node))
         g.add((node, DCTERMS.license, self._licence()))

@@ -12,10 +12,11 @@ conditional request for an unchanged page is answered ``304``.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, VOID, XSD
 
+from clusterkb import formats
 from clusterkb.catalog import Page, catalog_graph, parse_moment, timestamp
 from clusterkb.catalog_page import catalog_view
 from clusterkb.web import caching, negotiate
@@ -98,7 +99,7 @@ def catalog(ext: str | None = None):
         _FORMATS[1:])
     body = render_template("catalog.html", c=catalog_view(graph, cfg.base_iri),
                            data_links=data_links)
-    response = negotiate.finish(current_app.response_class(body, mimetype="text/html"), link)
+    response = negotiate.finish(Response(body, mimetype=formats.HTML.media_type), link)
     return caching.add_headers(response, tag)
 
 

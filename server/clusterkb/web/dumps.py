@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from flask import Blueprint, Response, abort, request, send_file
 from werkzeug.http import is_resource_modified
 
+from clusterkb import formats
 from clusterkb.store.base import Store
 from clusterkb.web.context import config, store
 from clusterkb.web.dump_files import DUMP_FORMATS, DUMP_NAMES, DumpFormat, dump_path, etag_for
@@ -52,7 +53,7 @@ def dump(ext: str):
         response.last_modified = modified
         return response
     fmt = DUMP_FORMATS[ext.removesuffix(".gz")]
-    mimetype = "application/gzip" if name.endswith(".gz") else fmt.media_type
+    mimetype = formats.GZIP.media_type if name.endswith(".gz") else fmt.media_type
     try:
         path = dump_path(cfg, st, name)
     except OSError as error:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 
+from clusterkb import formats
 from clusterkb.pages import home_stats
 from clusterkb.web import negotiate
 from clusterkb.web.context import store
@@ -26,4 +27,4 @@ def index():
     if negotiate.choose() is not negotiate.HTML:
         return serve_resource("")
     body = render_template("home.html", stats=home_stats(store(), local_url))
-    return negotiate.finish(Response(body, mimetype="text/html"))
+    return negotiate.finish(Response(body, mimetype=formats.HTML.media_type))

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from rdflib import Graph
 from rdflib.namespace import OWL
 
+from clusterkb import formats
 from clusterkb.labels import add_labels, iri_ref
 from clusterkb.namespaces import graph_iri
 from clusterkb.ontology_page import ontology_page
@@ -114,4 +115,4 @@ def _ontology(forced: negotiate.Format | None):
     add_labels(store(), graph)  # names of the external terms it reuses, where the store has them
     view = ontology_page(graph, local_url, f"{config().base_iri}ontology#")
     body = render_template("ontology.html", o=view, data_links=data_links("ontology"))
-    return negotiate.finish(Response(body, mimetype="text/html"), link)
+    return negotiate.finish(Response(body, mimetype=formats.HTML.media_type), link)

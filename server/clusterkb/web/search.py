@@ -100,6 +100,6 @@ def search():
             "search.html", q=q, total=total, page=page, per_page=per_page, hits=results,
             next_url=next_url, prev_url=prev_url,
             facets=[(name, title, facet_view[name]) for name, title in FACETS],
-            chosen=chosen), mimetype="text/html")
+            chosen=chosen), mimetype=formats.HTML.media_type)
     response.vary.add("Accept")
     return response

@@ -31,7 +31,6 @@ from flask import (
     Flask,
     Response,
     abort,
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -61,17 +60,17 @@ from clusterkb.tokens import (
     cluster_slug,
     limiter_key,
 )
+from clusterkb.uploads import UploadRefused
 from clusterkb.validation import compact
 from clusterkb.validation import merged_graph as merged
 from clusterkb.web import errors, negotiate
-from clusterkb.web.context import config, store
+from clusterkb.web.context import config, state, store
 from clusterkb.web.errors import json_http_error
 from clusterkb.web.reports import error_response, report_response
 from clusterkb.web.security import is_loopback
 from clusterkb.web.uploads import (
     FORM_OVERHEAD,
     FORM_TYPES,
-    UploadError,
     parse_upload,
     read_upload,
     validate_upload,
@@ -82,13 +81,12 @@ bp = Blueprint("submissions", __name__)
 
 def init_app(app: Flask) -> None:
     """Attach the workflow, tokens and limiter to ``app`` and reconcile interrupted accepts."""
-    cfg = app.extensions["clusterkb.config"]
-    workflow = Workflow(cfg, app.extensions["clusterkb.store"])
-    app.extensions["clusterkb.workflow"] = workflow
+    app_state = state(app)
+    cfg = app_state.config
+    workflow = Workflow(cfg, app_state.store)
     tokens = TokenStore.for_config(cfg)
-    app.extensions["clusterkb.tokens"] = tokens
-    app.extensions["clusterkb.auth_limiter"] = FailureLimiter(tokens,
-                                                              cfg.auth_failures_per_minute)
+    app_state.workflow, app_state.tokens = workflow, tokens
+    app_state.auth_limiter = FailureLimiter(tokens, cfg.auth_failures_per_minute)
     try:
         fixed = workflow.reconcile()
     except (StoreError, OSError, sqlite3.Error) as error:
@@ -102,7 +100,7 @@ def init_app(app: Flask) -> None:
 
 
 def workflow() -> Workflow:
-    return current_app.extensions["clusterkb.workflow"]
+    return state().workflow
 
 
 # --- authentication -------------------------------------------------------------------
@@ -135,13 +133,13 @@ def authenticate(*roles: str) -> Token:
                              "(a curator creates one with 'clusterkb token create').",
                         _challenge())
     client = request.remote_addr or "unknown"
-    limiter: FailureLimiter = current_app.extensions["clusterkb.auth_limiter"]
+    limiter = state().auth_limiter
     reservation, wait = limiter.take(limiter_key(client, secret, session=kind == "session"))
     if reservation is None:
         seconds = math.ceil(wait)
         raise AuthError(429, f"Too many failed authentication attempts from {client}; "
                              f"retry in {seconds} s.", {"Retry-After": str(seconds)})
-    tokens: TokenStore = current_app.extensions["clusterkb.tokens"]
+    tokens = state().tokens
     token = tokens.session_token(secret) if kind == "session" else tokens.authenticate(secret)
     if token is None:
         if kind == "session":
@@ -258,13 +256,13 @@ def submit():
     flow.check_quota(token, request.content_length or 0)
     try:
         upload = read_upload()
-    except UploadError as error:
+    except UploadRefused as error:
         return error_response(error, template="submission.html", sub=None)
     flow.record_upload(token, len(upload.data))
     flow.check_quota(token, 0)
     try:
         dataset = parse_upload(upload)
-    except UploadError as error:
+    except UploadRefused as error:
         return error_response(error, template="submission.html", sub=None)
     default = dataset.default_graph.identifier
     names = [str(g.identifier) for g in dataset.graphs() if g.identifier != default and len(g)]
@@ -282,7 +280,7 @@ def submit():
     graph = prepared.graph  # the upload less the statements only the server may make
     try:
         report = validate_upload(upload, dataset)  # as /validate does: same verdict
-    except UploadError as error:
+    except UploadRefused as error:
         return error_response(error, template="submission.html", sub=None)
     missing = (URIRef(token.cluster), None, None) not in graph
     if not report.conforms or missing:
@@ -317,7 +315,7 @@ def start_session():
         raise AuthError(403, "A form from another site may not sign you in.", {})
     token = authenticate(SUBMITTER, CURATOR)
     max_age = config().session_max_age
-    session_id = current_app.extensions["clusterkb.tokens"].start_session(token, max_age)
+    session_id = state().tokens.start_session(token, max_age)
     response = redirect(url_for("submissions.listing", status="pending"
                                 if token.role == CURATOR else None), 303)
     response.set_cookie(SESSION_COOKIE, session_id, max_age=max_age, httponly=True,
@@ -332,7 +330,7 @@ def end_session():
         abort(403, description="A form from another site may not sign you out.")
     session_id = request.cookies.get(SESSION_COOKIE, "").strip()
     if session_id:
-        current_app.extensions["clusterkb.tokens"].end_session(session_id)
+        state().tokens.end_session(session_id)
     response = redirect(url_for("submissions.listing"), 303)
     response.delete_cookie(SESSION_COOKIE, path="/submissions")
     return response

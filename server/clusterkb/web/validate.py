@@ -29,12 +29,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from clusterkb import formats
 from clusterkb.jsonld_context import context_url
 from clusterkb.rdfio import media_type_of
+from clusterkb.uploads import UploadRefused
 from clusterkb.web.context import config
 from clusterkb.web.errors import json_http_error
 from clusterkb.web.reports import error_response, report_response
-from clusterkb.web.uploads import FORM_TYPES, RDF_MEDIA_TYPES, UploadError, check_request
+from clusterkb.web.uploads import FORM_TYPES, RDF_MEDIA_TYPES, check_request
 
 bp = Blueprint("validate", __name__)
 
@@ -51,7 +53,7 @@ def validate_form():
 def profile_template():
     """A cluster profile in plain JSON to fill in (``REPLACE`` marks each placeholder)."""
     body = render_template("profile-template.json", context_iri=context_url(config()))
-    response = Response(body, mimetype="application/json")
+    response = Response(body, mimetype=formats.JSON.media_type)
     response.headers["Content-Disposition"] = 'attachment; filename="cluster-profile.json"'
     return response
 
@@ -60,7 +62,7 @@ def profile_template():
 def validate():
     try:
         checked = check_request()
-    except UploadError as error:
+    except UploadRefused as error:
         return error_response(error, formats=[(m, m) for m in RDF_MEDIA_TYPES],
                               context_iri=context_url(config()), **_form_echo())
     return report_response(checked.report, formats=[(m, m) for m in RDF_MEDIA_TYPES],
