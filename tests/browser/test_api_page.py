@@ -1,0 +1,51 @@
+"""The API documentation page in a real browser with the network cut off (#19.8).
+
+The ``page`` fixture aborts every request that does not go to the server, as on a
+machine without network: the page must still show Swagger UI (shipped with the
+package) with the operations of ``/openapi.json``, under the site's CSP, and the
+footer's "API" link leads there.
+"""
+
+from __future__ import annotations
+
+import requests
+
+from tests.browser.conftest import shoot
+
+
+def _csp_reports(page) -> list[str]:
+    reports: list[str] = []
+    page.on("console", lambda message: reports.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return reports
+
+
+def test_api_page_lists_the_operations_offline(page, live_server, tmp_path):
+    reports = _csp_reports(page)
+    page.goto(f"{live_server}/")
+    with page.expect_navigation():
+        page.locator("footer.site a", has_text="API").click()
+    assert page.url == f"{live_server}/api"
+    assert page.locator("html.has-api-ui").count() == 1, "Swagger UI did not start"
+    page.locator(".opblock").first.wait_for()
+    # A few operations the page must show, each as method and path (written by hand).
+    for method, path in (("GET", "/search"), ("POST", "/sparql"), ("GET", "/sparql"),
+                         ("POST", "/submissions/session"), ("POST", "/submissions/{submission_id}/accept"),
+                         ("GET", "/catalog"), ("GET", "/dump.{ext}")):
+        block = page.locator(f".opblock-{method.lower()}",
+                             has=page.locator(".opblock-summary-path", has_text=path))
+        assert block.count() >= 1, (method, path)
+    shown = page.locator(".opblock").count()
+    document = requests.get(f"{live_server}/openapi.json", timeout=30).json()
+    operations = sum(1 for item in document["paths"].values() for key in item
+                     if key in ("get", "post", "options"))
+    assert shown == operations
+    # Opening an operation shows its parameters: the search facets among them.
+    page.locator(".opblock-get", has=page.locator(".opblock-summary-path", has_text="/search")
+                 ).first.locator(".opblock-summary").click()
+    table = page.locator(".parameters").first
+    table.wait_for()
+    for name in ("q", "kind", "country", "level", "sector", "type"):
+        assert table.locator(f"tr[data-param-name='{name}']").count() == 1, name
+    shoot(page, tmp_path, "api-page")
+    assert page.outside == [] and page.errors == [] and reports == []
