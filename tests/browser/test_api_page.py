@@ -9,7 +9,6 @@ footer's "API" link leads there.
 from __future__ import annotations
 
 import requests
-
 from tests.browser.conftest import shoot
 
 
@@ -30,7 +29,8 @@ def test_api_page_lists_the_operations_offline(page, live_server, tmp_path):
     page.locator(".opblock").first.wait_for()
     # A few operations the page must show, each as method and path (written by hand).
     for method, path in (("GET", "/search"), ("POST", "/sparql"), ("GET", "/sparql"),
-                         ("POST", "/submissions/session"), ("POST", "/submissions/{submission_id}/accept"),
+                         ("POST", "/submissions/session"),
+                         ("POST", "/submissions/{submission_id}/accept"),
                          ("GET", "/catalog"), ("GET", "/dump.{ext}")):
         block = page.locator(f".opblock-{method.lower()}",
                              has=page.locator(".opblock-summary-path", has_text=path))

@@ -49,7 +49,8 @@ def openapi_json():
           content:
             JSON: {schema: {type: object, required: [openapi, info, paths]}}
     """
-    return jsonify({**document(), "servers": [{"url": public_root().rstrip("/")}]})  # CORS: web.cors
+    # CORS: web.cors
+    return jsonify({**document(), "servers": [{"url": public_root().rstrip("/")}]})
 
 
 @bp.get("/api")
