@@ -87,8 +87,7 @@ def catalog(ext: str | None = None):
         - rdf_ext
         - in: query
           name: page
-          description: The page
-          from 1.: null
+          description: The page, from 1.
           schema: {type: integer, minimum: 1}
         - in: query
           name: modified_since

@@ -125,7 +125,7 @@ def _operation_id(given: str | None, rule: Rule, method: str, shared: bool,
 def _components(spec: APISpec, data: dict) -> None:
     registrars = {"schemas": spec.components.schema, "responses": spec.components.response,
                   "parameters": lambda name, value: spec.components.parameter(
-                      name, value.pop("in"), value),
+                      name, value["in"], {k: v for k, v in value.items() if k != "in"}),
                   "headers": spec.components.header,
                   "securitySchemes": spec.components.security_scheme}
     for kind, entries in data.get("components", {}).items():
@@ -135,6 +135,13 @@ def _components(spec: APISpec, data: dict) -> None:
             registrars[kind](name, value)
 
 
+def _applies(parameter: dict | str, path_names: set[str], shared: dict) -> bool:
+    """Whether an operation's parameter belongs on a rule: a path parameter only where the
+    rule has it (``/catalog`` and ``/catalog.<ext>`` share one docstring)."""
+    found = shared.get(parameter, {}) if isinstance(parameter, str) else parameter
+    return found.get("in") != "path" or found.get("name") in path_names
+
+
 def build(app: Flask, server_url: str) -> dict:
     """The OpenAPI 3.1 document of ``app``, served from ``server_url``."""
     data = expand_content(yaml.safe_load(COMPONENTS.read_text(encoding="utf-8")))
@@ -142,6 +149,7 @@ def build(app: Flask, server_url: str) -> dict:
                    info={"description": data["info"]["description"]},
                    servers=[{"url": server_url}], tags=data.get("tags", []))
     _components(spec, data)
+    shared_parameters = data.get("components", {}).get("parameters", {})
     rules = documented_rules(app)
     per_view: dict[str, int] = {}
     for rule in rules:
@@ -157,9 +165,8 @@ def build(app: Flask, server_url: str) -> dict:
             operation = copy.deepcopy(described.get(method))
             if not isinstance(operation, dict) or not operation.get("responses"):
                 continue  # undocumented: the route test names it
-            operation["parameters"] = [
-                p for p in operation.get("parameters", [])
-                if not (isinstance(p, dict) and p.get("in") == "path" and p["name"] not in names)]
+            operation["parameters"] = [p for p in operation.get("parameters", [])
+                                       if _applies(p, names, shared_parameters)]
             operation["operationId"] = _operation_id(operation.get("operationId"), rule, method,
                                                      per_view[rule.endpoint] > 1, taken)
             operation.setdefault("tags", [rule.endpoint.partition(".")[0]])
