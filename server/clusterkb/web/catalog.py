@@ -101,10 +101,7 @@ def catalog(ext: str | None = None):
           content:
             HTML: {schema: {type: string}}
             GRAPH_FORMATS: {}
-        "304": NotModified
-        "400": BadRequest
-        "404": NotFound
-        "406": NotAcceptable
+        <<: {"304": NotModified, "400": BadRequest, "404": NotFound, "406": NotAcceptable}
     """
     fmt = negotiate.choose(_FORMATS, forced=_forced(ext))
     page = _page_from_args()
@@ -205,10 +202,7 @@ def void(ext: str | None = None):
           headers: {ETag: ETag, Last-Modified: LastModified, Link: Link}
           content:
             GRAPH_FORMATS: {}
-        "304": NotModified
-        "400": BadRequest
-        "404": NotFound
-        "406": NotAcceptable
+        <<: {"304": NotModified, "400": BadRequest, "404": NotFound, "406": NotAcceptable}
     """
     formats = _FORMATS[1:]
     fmt = negotiate.choose(formats, forced=_forced(ext) if ext else None)

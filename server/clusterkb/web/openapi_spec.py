@@ -129,6 +129,8 @@ def _components(spec: APISpec, data: dict) -> None:
                   "headers": spec.components.header,
                   "securitySchemes": spec.components.security_scheme}
     for kind, entries in data.get("components", {}).items():
+        if kind == "requestBodies":
+            continue  # copied into the operations that name them (``build``)
         if kind not in registrars:
             raise SpecError(f"openapi.yaml: unknown component kind {kind!r}")
         for name, value in entries.items():
@@ -150,6 +152,7 @@ def build(app: Flask, server_url: str) -> dict:
                    servers=[{"url": server_url}], tags=data.get("tags", []))
     _components(spec, data)
     shared_parameters = data.get("components", {}).get("parameters", {})
+    bodies = data.get("components", {}).get("requestBodies", {})
     rules = documented_rules(app)
     per_view: dict[str, int] = {}
     for rule in rules:
@@ -167,8 +170,16 @@ def build(app: Flask, server_url: str) -> dict:
                 continue  # undocumented: the route test names it
             operation["parameters"] = [p for p in operation.get("parameters", [])
                                        if _applies(p, names, shared_parameters)]
+            body = operation.get("requestBody")
+            if isinstance(body, str):  # apispec resolves no requestBody reference
+                if body not in bodies:
+                    raise SpecError(f"{rule.rule}: no request body {body!r} in openapi.yaml")
+                operation["requestBody"] = copy.deepcopy(bodies[body])
             operation["operationId"] = _operation_id(operation.get("operationId"), rule, method,
                                                      per_view[rule.endpoint] > 1, taken)
+            # by code (a ``<<:`` merge of the common answers puts them first)
+            operation["responses"] = dict(sorted(operation["responses"].items(),
+                                                 key=lambda item: str(item[0])))
             operation.setdefault("tags", [rule.endpoint.partition(".")[0]])
             operations[method] = operation
         if operations:

@@ -48,12 +48,8 @@ def resource(rest: str = ""):
         listing of what is under it, paged.
 
       parameters: [format, listing_page, listing_per_page]
-      responses:
-        "200": LinkedData
-        "304": NotModified
-        "400": BadRequest
-        "404": NotFound
-        "406": NotAcceptable
+      responses: {"200": LinkedData, "304": NotModified, "400": BadRequest, "404": NotFound,
+                  "406": NotAcceptable}
     """
     prefix = request.path.lstrip("/").split("/", 1)[0]
     path = f"{prefix}/{rest}"
@@ -68,12 +64,8 @@ def ontology_term(term: str):
     get:
       summary: A term of the ontology (its hash IRI), or a version IRI of the ontology
       parameters: [format]
-      responses:
-        "200": LinkedData
-        "304": NotModified
-        "400": BadRequest
-        "404": NotFound
-        "406": NotAcceptable
+      responses: {"200": LinkedData, "304": NotModified, "400": BadRequest, "404": NotFound,
+                  "406": NotAcceptable}
     """
     stem, forced = negotiate.split_extension(term)
     if _is_version_iri(f"{config().base_iri}ontology/{stem}"):
@@ -98,12 +90,8 @@ def named_graph(rest: str = ""):
       summary: A named graph (its description and content), or the listing of graphs
 
       parameters: [format, listing_page, listing_per_page]
-      responses:
-        "200": LinkedData
-        "304": NotModified
-        "400": BadRequest
-        "404": NotFound
-        "406": NotAcceptable
+      responses: {"200": LinkedData, "304": NotModified, "400": BadRequest, "404": NotFound,
+                  "406": NotAcceptable}
     """
     if rest == "" or rest.endswith("/"):
         return serve_listing(f"graph/{rest}")
@@ -120,12 +108,8 @@ def shapes(ext: str | None = None):
     get:
       summary: The SHACL shapes graph
       parameters: [rdf_ext, format]
-      responses:
-        "200": LinkedData
-        "304": NotModified
-        "400": BadRequest
-        "404": NotFound
-        "406": NotAcceptable
+      responses: {"200": LinkedData, "304": NotModified, "400": BadRequest, "404": NotFound,
+                  "406": NotAcceptable}
     """
     base = config().base_iri
     path = f"shapes.{ext}" if ext else "shapes"
@@ -149,11 +133,7 @@ def ontology(ext: str | None = None):
     get:
       summary: The ontology, documented (HTML) or as RDF
       parameters: [rdf_ext, format]
-      responses:
-        "200": LinkedData
-        "400": BadRequest
-        "404": NotFound
-        "406": NotAcceptable
+      responses: {"200": LinkedData, "400": BadRequest, "404": NotFound, "406": NotAcceptable}
     """
     forced = None
     if ext is not None:

@@ -89,7 +89,7 @@ def search():
           schema: {type: string, maxLength: 200}
         - page
         - per_page
-        - {in: query, name: format, description: "`json` or `html`.", schema: {enum: [json, html]}}
+        - page_format
       responses:
         "200":
           description: >-

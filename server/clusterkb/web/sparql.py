@@ -169,133 +169,19 @@ def endpoint() -> Response:
           name: query
           description: "The SPARQL query (absent: the Service Description, or the query page)."
           schema: {type: string}
-
-        - in: query
-          name: default-graph-uri
-          description: A graph of the default graph (repeatable); published graphs only.
-          schema: {type: array, items: {type: string}}
-          explode: true
-        - in: query
-          name: named-graph-uri
-          description: A named graph the query may use (repeatable); published graphs only.
-          schema: {type: array, items: {type: string}}
-          explode: true
-        - in: query
-          name: format
-          description: >-
-            A result format by name or media type, for clients that cannot set `Accept`
-            (`json`, `xml`, `csv`, `tsv`; `ttl`, `nt`, `jsonld`, `rdf` for graphs; `html`).
-          schema: {type: string, maxLength: 100}
-
-      responses:
-        "200":
-          description: >-
-            The results (SELECT, ASK: SPARQL JSON by default; CONSTRUCT, DESCRIBE: Turtle by
-            default), the results page for a browser; without a query, the Service Description
-            (or the query page for a browser). A cut result says so in `X-SPARQL-Truncated`.
-          headers:
-            ETag: ETag
-            X-SPARQL-Truncated:
-              description: '`true` when the result was cut.'
-              schema: {type: string}
-            X-SPARQL-Truncated-By: {description: "`rows` or `bytes`.", schema: {type: string}}
-            X-SPARQL-Max-Rows: {schema: {type: string}}
-            X-SPARQL-Max-Bytes: {schema: {type: string}}
-          content:
-            SPARQL_JSON: {schema: {type: object}}
-            SPARQL_XML: {schema: {type: string}}
-            CSV: {schema: {type: string}}
-            TSV: {schema: {type: string}}
-            GRAPH_FORMATS: {}
-            HTML: {schema: {type: string}}
-        "304": NotModified
-        "400": BadRequest
-        "403":
-          description: A SPARQL Update (the endpoint is read-only).
-          content:
-            JSON: {schema: Error}
-            HTML:
-              schema: {type: string}
-            TEXT:
-              schema: {type: string}
-        "406": NotAcceptable
-        "413": PayloadTooLarge
-        "415": UnsupportedMediaType
-        "429": TooManyRequests
-        "503": Unavailable
-
+        - default-graph-uri
+        - named-graph-uri
+        - sparql_format
+      responses: {"200": SparqlResults, "304": NotModified, "400": BadRequest,
+                  "403": UpdateRefused, "406": NotAcceptable, "413": PayloadTooLarge,
+                  "429": TooManyRequests, "503": Unavailable}
     post:
-      summary: Query by POST (form or application/sparql-query)
-      parameters:
-
-        - in: query
-          name: default-graph-uri
-          description: A graph of the default graph (repeatable); published graphs only.
-          schema: {type: array, items: {type: string}}
-          explode: true
-        - in: query
-          name: named-graph-uri
-          description: A named graph the query may use (repeatable); published graphs only.
-          schema: {type: array, items: {type: string}}
-          explode: true
-        - in: query
-          name: format
-          description: >-
-            A result format by name or media type, for clients that cannot set `Accept`
-            (`json`, `xml`, `csv`, `tsv`; `ttl`, `nt`, `jsonld`, `rdf` for graphs; `html`).
-          schema: {type: string, maxLength: 100}
-
-      requestBody:
-        required: true
-        content:
-          FORM:
-            schema:
-              type: object
-              properties:
-                query: {type: string, description: The SPARQL query.}
-                default-graph-uri: {type: array, items: {type: string}}
-                named-graph-uri: {type: array, items: {type: string}}
-                format: {type: string}
-          SPARQL_QUERY:
-            schema: {type: string, description: The query itself, in UTF-8.}
-          SPARQL_UPDATE:
-            schema: {type: string, description: Always refused (403).}
-
-      responses:
-        "200":
-          description: >-
-            The results (SELECT, ASK: SPARQL JSON by default; CONSTRUCT, DESCRIBE: Turtle by
-            default), the results page for a browser; without a query, the Service Description
-            (or the query page for a browser). A cut result says so in `X-SPARQL-Truncated`.
-          headers:
-            ETag: ETag
-            X-SPARQL-Truncated:
-              description: '`true` when the result was cut.'
-              schema: {type: string}
-            X-SPARQL-Truncated-By: {description: "`rows` or `bytes`.", schema: {type: string}}
-            X-SPARQL-Max-Rows: {schema: {type: string}}
-            X-SPARQL-Max-Bytes: {schema: {type: string}}
-          content:
-            SPARQL_JSON: {schema: {type: object}}
-            SPARQL_XML: {schema: {type: string}}
-            CSV: {schema: {type: string}}
-            TSV: {schema: {type: string}}
-            GRAPH_FORMATS: {}
-            HTML: {schema: {type: string}}
-        "400": BadRequest
-        "403":
-          description: A SPARQL Update (the endpoint is read-only).
-          content:
-            JSON: {schema: Error}
-            HTML:
-              schema: {type: string}
-            TEXT:
-              schema: {type: string}
-        "406": NotAcceptable
-        "413": PayloadTooLarge
-        "415": UnsupportedMediaType
-        "429": TooManyRequests
-        "503": Unavailable
+      summary: Query by POST (a form, or the query as application/sparql-query)
+      parameters: [default-graph-uri, named-graph-uri, sparql_format]
+      requestBody: SparqlQuery
+      responses: {"200": SparqlResults, "400": BadRequest, "403": UpdateRefused,
+                  "406": NotAcceptable, "413": PayloadTooLarge, "415": UnsupportedMediaType,
+                  "429": TooManyRequests, "503": Unavailable}
     """
     try:
         proto = _read_request()

@@ -256,19 +256,8 @@ def submit():
     ---
     post:
       summary: Submit your cluster's profile (submitter)
-
       security: [{bearerAuth: []}, {sessionCookie: []}]
-
-      requestBody:
-        required: true
-        description: >-
-          RDF in the syntax the Content-Type names, or an HTML form (file field `file` or text
-          field `data`, with `format`).
-        content:
-          RDF_FORMATS: {schema: Upload}
-          MULTIPART: {schema: UploadForm}
-          FORM: {schema: UploadForm}
-
+      requestBody: Upload
       responses:
         "201":
           description: Stored as pending.
@@ -276,11 +265,8 @@ def submit():
           content:
             JSON: {schema: Submission}
             HTML: {schema: {type: string}}
-        "400": BadRequest
-        "401": Unauthorized
-        "403": Forbidden
-        "413": PayloadTooLarge
-        "415": UnsupportedMediaType
+        <<: {"400": BadRequest, "401": Unauthorized, "403": Forbidden, "413": PayloadTooLarge,
+             "415": UnsupportedMediaType}
         "422":
           description: "Invalid: nothing stored; the report says what to fix."
           content:
@@ -288,9 +274,7 @@ def submit():
             HTML: {schema: {type: string}}
             TURTLE: {schema: {type: string}}
             JSON_LD: {schema: {type: object}}
-        "429": TooManyRequests
-        "503": Unavailable
-        "507": InsufficientStorage
+        <<: {"429": TooManyRequests, "503": Unavailable, "507": InsufficientStorage}
     """
     token = authenticate(SUBMITTER)
     assert token.cluster is not None
@@ -356,13 +340,7 @@ def start_session():
     ---
     post:
       summary: Sign a browser in (token in a form field, or Authorization)
-      requestBody:
-        content:
-          FORM:
-            schema:
-              type: object
-              properties:
-                token: {type: string, description: A submitter or curator token.}
+      requestBody: TokenForm
       responses:
         "303":
           description: "Signed in: the session cookie is set; on to the submissions."
@@ -371,10 +349,8 @@ def start_session():
             Set-Cookie:
               description: '`clusterkb_session`, HttpOnly, SameSite=Strict.'
               schema: {type: string}
-        "401": Unauthorized
-        "403": Forbidden
-        "429": TooManyAuthFailures
-        "503": Unavailable
+        <<: {"401": Unauthorized, "403": Forbidden, "429": TooManyAuthFailures,
+             "503": Unavailable}
     """
     if not not_cross_site():
         raise AuthError(403, "A form from another site may not sign you in.", {})
@@ -425,27 +401,18 @@ def listing():
     ---
     get:
       summary: List submissions (curators all, submitters their own)
-
       security: [{bearerAuth: []}, {sessionCookie: []}]
-
       parameters:
         - {in: query, name: status, schema: {enum: [pending, accepted, rejected]}}
-        - in: query
-          name: format
-          description: '`html` for the page.'
-          schema:
-            enum: [json, html]
+        - page_format
       responses:
         "200":
           description: The submissions (without their reports).
           content:
             JSON: {schema: SubmissionList}
             HTML: {schema: {type: string}}
-        "400": BadRequest
-        "401": Unauthorized
-        "403": Forbidden
-        "429": TooManyAuthFailures
-        "503": Unavailable
+        <<: {"400": BadRequest, "401": Unauthorized, "403": Forbidden,
+             "429": TooManyAuthFailures, "503": Unavailable}
     """
     token = authenticate(SUBMITTER, CURATOR)
     status = request.args.get("status") or None
@@ -468,27 +435,16 @@ def show(submission_id: str):
     ---
     get:
       summary: One submission (its status, report, who and when)
-
       security: [{bearerAuth: []}, {sessionCookie: []}]
-
-      parameters:
-        - submission_id
-        - in: query
-          name: format
-          description: '`html` for the page.'
-          schema:
-            enum: [json, html]
+      parameters: [submission_id, page_format]
       responses:
         "200":
           description: The submission.
           content:
             JSON: {schema: Submission}
             HTML: {schema: {type: string}}
-        "404": NotFound
-        "401": Unauthorized
-        "403": Forbidden
-        "429": TooManyAuthFailures
-        "503": Unavailable
+        <<: {"404": NotFound, "401": Unauthorized, "403": Forbidden, "429": TooManyAuthFailures,
+             "503": Unavailable}
     """
     token = authenticate(SUBMITTER, CURATOR)
     sub = _visible(workflow().get(submission_id), token)
@@ -537,9 +493,7 @@ def diff(submission_id: str):
     ---
     get:
       summary: Triples added and removed against the published graph (curator)
-
       security: [{bearerAuth: []}, {sessionCookie: []}]
-
       parameters:
         - submission_id
         - {in: query, name: format, schema: {enum: [ttl, html, trig, json]}}
@@ -559,13 +513,8 @@ def diff(submission_id: str):
             HTML: {schema: {type: string}}
             TRIG: {schema: {type: string}}
             JSON: {schema: Diff}
-        "400": BadRequest
-        "404": NotFound
-        "406": NotAcceptable
-        "401": Unauthorized
-        "403": Forbidden
-        "429": TooManyAuthFailures
-        "503": Unavailable
+        <<: {"400": BadRequest, "404": NotFound, "406": NotAcceptable, "401": Unauthorized,
+             "403": Forbidden, "429": TooManyAuthFailures, "503": Unavailable}
     """
     authenticate(CURATOR)
     sub = workflow().get(submission_id)
@@ -618,33 +567,14 @@ def accept(submission_id: str):
     ---
     post:
       summary: Accept a submission and publish it as the cluster's graph (curator)
-
       security: [{bearerAuth: []}, {sessionCookie: []}]
-
       parameters: [submission_id]
-      requestBody:
-        content:
-          FORM:
-            schema:
-              type: object
-              properties:
-                token: {type: string, description: "A curator token, for forms."}
+      requestBody: TokenForm
       responses:
-        "200":
-          description: Accepted and published.
-          content:
-            JSON: {schema: Submission}
-        "303":
-          description: "From the review page's form: on to the submission's page."
-          headers: {Location: Location}
-
-        "404": NotFound
-        "409": Conflict
-        "401": Unauthorized
-        "403": Forbidden
-        "429": TooManyAuthFailures
-        "503": Unavailable
-        "507": InsufficientStorage
+        "200": {description: Accepted and published., content: {JSON: {schema: Submission}}}
+        <<: {"303": BackToSubmission, "401": Unauthorized, "403": Forbidden, "404": NotFound,
+             "409": Conflict, "429": TooManyAuthFailures, "503": Unavailable,
+             "507": InsufficientStorage}
     """
     curator = authenticate(CURATOR)
     sub = workflow().accept(submission_id, curator)
@@ -663,9 +593,7 @@ def reject(submission_id: str):
     ---
     post:
       summary: Reject a submission with a reason (curator)
-
       security: [{bearerAuth: []}, {sessionCookie: []}]
-
       parameters: [submission_id]
       requestBody:
         required: true
@@ -680,26 +608,12 @@ def reject(submission_id: str):
             schema:
               type: object
               required: [reason]
-              properties:
-                reason: {type: string, minLength: 1}
-                token: {type: string}
+              properties: {reason: {type: string, minLength: 1}, token: {type: string}}
       responses:
-        "200":
-          description: Rejected.
-          content:
-            JSON: {schema: Submission}
-        "303":
-          description: "From the review page's form: on to the submission's page."
-          headers: {Location: Location}
-        "400": BadRequest
-
-        "404": NotFound
-        "409": Conflict
-        "401": Unauthorized
-        "403": Forbidden
-        "429": TooManyAuthFailures
-        "503": Unavailable
-        "507": InsufficientStorage
+        "200": {description: Rejected., content: {JSON: {schema: Submission}}}
+        <<: {"303": BackToSubmission, "400": BadRequest, "401": Unauthorized, "403": Forbidden,
+             "404": NotFound, "409": Conflict, "429": TooManyAuthFailures, "503": Unavailable,
+             "507": InsufficientStorage}
     """
     curator = authenticate(CURATOR)
     reason = None
@@ -733,7 +647,7 @@ def history(slug: str):
       summary: The versions of a cluster's graph; with from and to, what changed
       parameters:
         - slug
-        - {in: query, name: format, schema: {enum: [json, html]}}
+        - page_format
         - in: query
           name: from
           description: A version number or `current` (give `to` too).
@@ -748,10 +662,7 @@ def history(slug: str):
           content:
             HTML: {schema: {type: string}}
             JSON: {schema: History}
-        "400": BadRequest
-        "404": NotFound
-        "406": NotAcceptable
-        "503": Unavailable
+        <<: {"400": BadRequest, "404": NotFound, "406": NotAcceptable, "503": Unavailable}
     """
     fmt = negotiate.choose(HISTORY_FORMATS)
     flow = workflow()

@@ -47,8 +47,7 @@ def validate_form():
     ---
     get:
       summary: The validation form (a page for people)
-      responses:
-        "200": Html
+      responses: {"200": Html}
     """
     return render_template("validate.html", formats=[(m, m) for m in RDF_MEDIA_TYPES],
                            context_iri=context_url(config()))
@@ -86,15 +85,7 @@ def validate():
       parameters:
         - {in: query, name: format, schema: {enum: [json, html, ttl, jsonld]}}
 
-      requestBody:
-        required: true
-        description: >-
-          RDF in the syntax the Content-Type names, or an HTML form (file field `file` or text
-          field `data`, with `format`).
-        content:
-          RDF_FORMATS: {schema: Upload}
-          MULTIPART: {schema: UploadForm}
-          FORM: {schema: UploadForm}
+      requestBody: Upload
 
       responses:
         "200":
@@ -104,12 +95,8 @@ def validate():
             HTML: {schema: {type: string}}
             TURTLE: {schema: {type: string}}
             JSON_LD: {schema: {type: object}}
-        "400": BadRequest
-        "406": NotAcceptable
-        "413": PayloadTooLarge
-        "415": UnsupportedMediaType
-        "429": TooManyRequests
-        "503": Unavailable
+        <<: {"400": BadRequest, "406": NotAcceptable, "413": PayloadTooLarge,
+             "415": UnsupportedMediaType, "429": TooManyRequests, "503": Unavailable}
     """
     try:
         checked = check_request()
