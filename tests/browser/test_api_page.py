@@ -44,3 +44,16 @@ def test_api_page_lists_the_operations_offline(page, live_server, tmp_path):
         assert table.locator(f"tr[data-param-name='{name}']").count() == 1, name
     shoot(page, tmp_path, "api-page")
     assert page.outside == [] and page.errors == [] and console_errors == []
+
+
+def test_api_page_fits_a_phone(browser, live_server, tmp_path):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.route("**/*", lambda route: route.continue_()
+               if route.request.url.startswith("http://127.0.0.1") else route.abort())
+    page.goto(f"{live_server}/api")
+    page.locator(".opblock").first.wait_for()
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    shoot(page, tmp_path, "api-page-390")
+    context.close()
+    assert widths[0] <= widths[1], widths  # no sideways scroll

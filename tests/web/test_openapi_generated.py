@@ -16,6 +16,7 @@ from openapi_spec_validator import validate
 
 from clusterkb import formats
 from clusterkb.search import FACETS
+from clusterkb.web.dump_files import DUMP_NAMES
 
 #: Routes that serve the files of a folder (the site's assets and Swagger UI's).
 ASSET_ENDPOINTS = {"static", "openapi.static"}
@@ -136,6 +137,7 @@ def test_linked_data_dumps_catalogue_and_void_are_there(document):
         assert path in document["paths"], path
     dump = _parameters(document, "/dump.{ext}", "get")["path:ext"]
     assert set(dump["schema"]["enum"]) == {"ttl", "ttl.gz", "nt", "nt.gz", "nq", "nq.gz"}
+    assert set(dump["schema"]["enum"]) == {n.removeprefix("dump.") for n in DUMP_NAMES}
     page = _resolve(document, _operation(document, "/id/{rest}", "get")["responses"]["200"])
     assert {"text/html", "text/turtle", "application/ld+json", "application/n-triples",
             "application/rdf+xml"} <= set(page["content"])
@@ -164,3 +166,12 @@ def test_media_types_come_from_the_format_registry(document):
 
 def test_the_server_is_the_public_root(client, document):
     assert document["servers"] == [{"url": "http://localhost"}]
+
+
+def test_format_names_in_the_document_are_the_registry_names(document):
+    """The short names the YAML lists (``?format=``, ``.ext``) are those negotiation knows."""
+    names = {f.name for f in (formats.HTML, *formats.GRAPH_FORMATS)}
+    parameters = document["components"]["parameters"]
+    assert set(parameters["format"]["schema"]["enum"]) == names
+    assert set(parameters["rdf_ext"]["schema"]["enum"]) == names
+    assert names == {"html", "ttl", "nt", "jsonld", "rdf"}  # as the docstrings name them

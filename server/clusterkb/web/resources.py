@@ -47,7 +47,15 @@ def resource(rest: str = ""):
         (`.ttl`, `.nt`, `.jsonld`, `.rdf`, `.html`) or `?format=`. An IRI ending in `/` is a
         listing of what is under it, paged.
 
-      parameters: [format, listing_page, listing_per_page]
+      parameters:
+        - in: path
+          name: rest
+          description: The IRI's path after `id/` or `vocab/` (a trailing `/` lists).
+          schema: {type: string, minLength: 1}
+          examples: {cluster: {value: cluster/rohealth}, scheme: {value: organisation-types}}
+        - format
+        - listing_page
+        - listing_per_page
       responses: {"200": LinkedData, "304": NotModified, "400": BadRequest, "404": NotFound,
                   "406": NotAcceptable}
     """
@@ -63,7 +71,13 @@ def ontology_term(term: str):
     ---
     get:
       summary: A term of the ontology (its hash IRI), or a version IRI of the ontology
-      parameters: [format]
+      parameters:
+        - in: path
+          name: term
+          description: The term's local name, or the ontology's version (`0.1.0`).
+          schema: {type: string, minLength: 1}
+          examples: {class: {value: ClusterOrganisation}, version: {value: 0.1.0}}
+        - format
       responses: {"200": LinkedData, "304": NotModified, "400": BadRequest, "404": NotFound,
                   "406": NotAcceptable}
     """
@@ -89,7 +103,15 @@ def named_graph(rest: str = ""):
     get:
       summary: A named graph (its description and content), or the listing of graphs
 
-      parameters: [format, listing_page, listing_per_page]
+      parameters:
+        - in: path
+          name: rest
+          description: The graph's IRI after `graph/` (a trailing `/` lists).
+          schema: {type: string, minLength: 1}
+          example: clusters/rohealth
+        - format
+        - listing_page
+        - listing_per_page
       responses: {"200": LinkedData, "304": NotModified, "400": BadRequest, "404": NotFound,
                   "406": NotAcceptable}
     """
