@@ -19,6 +19,18 @@ bp = Blueprint("context_doc", __name__)
 
 @bp.get("/context.jsonld")
 def context_document():
+    """The context, with an ETag clients cache by.
+    ---
+    get:
+      summary: The JSON-LD context for writing submissions as plain JSON
+      responses:
+        "200":
+          description: The context document.
+          headers: {ETag: ETag}
+          content:
+            JSON_LD: {schema: {type: object, required: ["@context"]}}
+        "304": NotModified
+    """
     body = context_bytes(config())
     etag = hashlib.sha256(body).hexdigest()[:32]
     response = Response(body, mimetype=formats.JSON_LD.media_type)

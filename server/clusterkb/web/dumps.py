@@ -41,6 +41,30 @@ def _streamed(st: Store, fmt: DumpFormat, gz: bool) -> Iterator[bytes]:
 
 @bp.get("/dump.<path:ext>")
 def dump(ext: str):
+    """One dump file, from ``var/dumps`` or streamed from the store.
+    ---
+    get:
+      summary: The whole knowledge base as one file
+      description: >-
+        Turtle, N-Triples or N-Quads (with the named graphs), each also gzipped. Conditional
+        (`If-None-Match`, `If-Modified-Since`) and range requests are answered.
+      parameters:
+        - in: path
+          name: ext
+          required: true
+          schema: {enum: [ttl, ttl.gz, nt, nt.gz, nq, nq.gz]}
+      responses:
+        "200":
+          description: The dump.
+          headers: {ETag: ETag, Last-Modified: LastModified}
+          content:
+            DUMP_FORMATS: {schema: {type: string}}
+            GZIP: {schema: {type: string, format: binary}}
+        "206": {description: The range asked for.}
+        "304": NotModified
+        "404": NotFound
+        "416": {description: The range is outside the file.}
+    """
     name = f"dump.{ext}"
     if name not in DUMP_NAMES:
         abort(404, description=f"No dump {name}; available: {', '.join(DUMP_NAMES)}")

@@ -22,6 +22,17 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 def index():
+    """The home page; the base IRI's description for RDF clients.
+    ---
+    get:
+      summary: Home page, or the base IRI as Linked Data
+      description: >-
+        Browsers (and `*/*`) get the home page; an RDF `Accept`, or `?format=`, gets the
+        description of the base IRI with the listing of what is under it.
+      parameters: [format, listing_page, listing_per_page]
+      responses: {"200": LinkedData, "304": NotModified, "400": BadRequest, "404": NotFound,
+                  "406": NotAcceptable}
+    """
     # The base IRI itself is a resource (the catalogue's homepage), so it
     # dereferences like any other; browsers get the home page.
     if negotiate.choose() is not negotiate.HTML:

@@ -80,7 +80,16 @@ def _guard() -> sparql.QueryGuard:
 
 @bp.route("/sparql", methods=["OPTIONS"])
 def preflight() -> Response:
-    """OPTIONS: the methods the endpoint takes; ``web/cors.py`` adds the CORS headers."""
+    """OPTIONS: the methods the endpoint takes; ``web/cors.py`` adds the CORS headers.
+    ---
+    options:
+      summary: The methods the endpoint takes (CORS preflight is answered too)
+      responses:
+        "204":
+          description: No body.
+          headers:
+            Allow: {schema: {type: string}}
+    """
     response = Response(status=204)
     response.headers["Allow"] = "GET, HEAD, POST, OPTIONS"
     return response
@@ -148,6 +157,29 @@ class _Unsupported(sparql.GuardError):
 
 @bp.route("/sparql", methods=["GET", "POST"], provide_automatic_options=False)
 def endpoint() -> Response:
+    """The SPARQL 1.1 Protocol: a query by GET or POST; without one, the Service Description.
+    ---
+    get:
+      summary: Query (SPARQL 1.1 Protocol), or the Service Description
+      parameters:
+        - in: query
+          name: query
+          description: "The SPARQL query (absent: the Service Description, or the query page)."
+          schema: {type: string}
+        - default-graph-uri
+        - named-graph-uri
+        - sparql_format
+      responses: {"200": SparqlResults, "304": NotModified, "400": BadRequest,
+                  "403": UpdateRefused, "406": NotAcceptable, "413": PayloadTooLarge,
+                  "429": TooManyRequests, "503": Unavailable}
+    post:
+      summary: Query by POST (a form, or the query as application/sparql-query)
+      parameters: [default-graph-uri, named-graph-uri, sparql_format]
+      requestBody: SparqlQuery
+      responses: {"200": SparqlResults, "400": BadRequest, "403": UpdateRefused,
+                  "406": NotAcceptable, "413": PayloadTooLarge, "415": UnsupportedMediaType,
+                  "429": TooManyRequests, "503": Unavailable}
+    """
     try:
         proto = _read_request()
     except RequestEntityTooLarge:

@@ -250,6 +250,30 @@ def _sub_json(sub: Submission) -> dict:
 
 @bp.post("/submissions")
 def submit():
+    """Store a valid submission about the token's own cluster as pending.
+    ---
+    post:
+      summary: Submit your cluster's profile (submitter)
+      security: [{bearerAuth: []}, {sessionCookie: []}]
+      requestBody: Upload
+      responses:
+        "201":
+          description: Stored as pending.
+          headers: {Location: Location}
+          content:
+            JSON: {schema: Submission}
+            HTML: {schema: {type: string}}
+        <<: {"400": BadRequest, "401": Unauthorized, "403": Forbidden, "413": PayloadTooLarge,
+             "415": UnsupportedMediaType}
+        "422":
+          description: "Invalid: nothing stored; the report says what to fix."
+          content:
+            JSON: {schema: RefusedSubmission}
+            HTML: {schema: {type: string}}
+            TURTLE: {schema: {type: string}}
+            JSON_LD: {schema: {type: object}}
+        <<: {"429": TooManyRequests, "503": Unavailable, "507": InsufficientStorage}
+    """
     token = authenticate(SUBMITTER)
     assert token.cluster is not None
     flow = workflow()
@@ -310,7 +334,22 @@ def submit():
 @bp.post("/submissions/session")
 def start_session():
     """Sign a browser in: the form's ``token`` starts a server-side session whose id
-    becomes an HttpOnly, SameSite=Strict cookie (Secure unless the host is loopback)."""
+    becomes an HttpOnly, SameSite=Strict cookie (Secure unless the host is loopback).
+    ---
+    post:
+      summary: Sign a browser in (token in a form field, or Authorization)
+      requestBody: TokenForm
+      responses:
+        "303":
+          description: "Signed in: the session cookie is set; on to the submissions."
+          headers:
+            Location: Location
+            Set-Cookie:
+              description: '`clusterkb_session`, HttpOnly, SameSite=Strict.'
+              schema: {type: string}
+        <<: {"401": Unauthorized, "403": Forbidden, "429": TooManyAuthFailures,
+             "503": Unavailable}
+    """
     if not not_cross_site():
         raise AuthError(403, "A form from another site may not sign you in.", {})
     token = authenticate(SUBMITTER, CURATOR)
@@ -326,6 +365,18 @@ def start_session():
 
 @bp.post("/submissions/session/end")
 def end_session():
+    """Sign a browser out: end its session and clear the cookie.
+    ---
+    post:
+      summary: Sign a browser out (from one of this server's pages)
+      security: [{sessionCookie: []}]
+      responses:
+        "303":
+          description: "Signed out: the cookie is cleared; on to the sign-in page."
+          headers: {Location: Location}
+        "403": Forbidden
+        "503": Unavailable
+    """
     if not same_origin():
         abort(403, description="A form from another site may not sign you out.")
     session_id = request.cookies.get(SESSION_COOKIE, "").strip()
@@ -344,6 +395,23 @@ def _form_post() -> bool:
 
 @bp.get("/submissions")
 def listing():
+    """The submissions a token may see, newest first.
+    ---
+    get:
+      summary: List submissions (curators all, submitters their own)
+      security: [{bearerAuth: []}, {sessionCookie: []}]
+      parameters:
+        - {in: query, name: status, schema: {enum: [pending, accepted, rejected]}}
+        - page_format
+      responses:
+        "200":
+          description: The submissions (without their reports).
+          content:
+            JSON: {schema: SubmissionList}
+            HTML: {schema: {type: string}}
+        <<: {"400": BadRequest, "401": Unauthorized, "403": Forbidden,
+             "429": TooManyAuthFailures, "503": Unavailable}
+    """
     token = authenticate(SUBMITTER, CURATOR)
     status = request.args.get("status") or None
     if status is not None and status not in STATUSES:
@@ -361,6 +429,21 @@ def listing():
 
 @bp.get("/submissions/<submission_id>")
 def show(submission_id: str):
+    """One submission: status, report, who and when.
+    ---
+    get:
+      summary: One submission (its status, report, who and when)
+      security: [{bearerAuth: []}, {sessionCookie: []}]
+      parameters: [submission_id, page_format]
+      responses:
+        "200":
+          description: The submission.
+          content:
+            JSON: {schema: Submission}
+            HTML: {schema: {type: string}}
+        <<: {"404": NotFound, "401": Unauthorized, "403": Forbidden, "429": TooManyAuthFailures,
+             "503": Unavailable}
+    """
     token = authenticate(SUBMITTER, CURATOR)
     sub = _visible(workflow().get(submission_id), token)
     if negotiate.wants_html():
@@ -404,6 +487,33 @@ DIFF_FORMATS = (formats.TURTLE, formats.HTML, formats.TRIG, formats.JSON)
 
 @bp.get("/submissions/<submission_id>/diff")
 def diff(submission_id: str):
+    """What accepting would change, against the published graph.
+    ---
+    get:
+      summary: Triples added and removed against the published graph (curator)
+      security: [{bearerAuth: []}, {sessionCookie: []}]
+      parameters:
+        - submission_id
+        - {in: query, name: format, schema: {enum: [ttl, html, trig, json]}}
+        - in: query
+          name: part
+          description: 'Turtle only: which half of the diff.'
+          schema:
+            enum: [added, removed]
+      responses:
+        "200":
+          description: The diff.
+          headers:
+            X-Triples-Added: {schema: {type: string}}
+            X-Triples-Removed: {schema: {type: string}}
+          content:
+            TURTLE: {schema: {type: string}}
+            HTML: {schema: {type: string}}
+            TRIG: {schema: {type: string}}
+            JSON: {schema: Diff}
+        <<: {"400": BadRequest, "404": NotFound, "406": NotAcceptable, "401": Unauthorized,
+             "403": Forbidden, "429": TooManyAuthFailures, "503": Unavailable}
+    """
     authenticate(CURATOR)
     sub = workflow().get(submission_id)
     fmt = negotiate.choose(DIFF_FORMATS)
@@ -451,6 +561,19 @@ def _nt_lines(graph: Graph) -> list[str]:
 
 @bp.post("/submissions/<submission_id>/accept")
 def accept(submission_id: str):
+    """Publish the submission as its cluster's graph.
+    ---
+    post:
+      summary: Accept a submission and publish it as the cluster's graph (curator)
+      security: [{bearerAuth: []}, {sessionCookie: []}]
+      parameters: [submission_id]
+      requestBody: TokenForm
+      responses:
+        "200": {description: Accepted and published., content: {JSON: {schema: Submission}}}
+        <<: {"303": BackToSubmission, "401": Unauthorized, "403": Forbidden, "404": NotFound,
+             "409": Conflict, "429": TooManyAuthFailures, "503": Unavailable,
+             "507": InsufficientStorage}
+    """
     curator = authenticate(CURATOR)
     sub = workflow().accept(submission_id, curator)
     body = _sub_json(sub)
@@ -464,6 +587,32 @@ def accept(submission_id: str):
 
 @bp.post("/submissions/<submission_id>/reject")
 def reject(submission_id: str):
+    """Reject the submission with a reason.
+    ---
+    post:
+      summary: Reject a submission with a reason (curator)
+      security: [{bearerAuth: []}, {sessionCookie: []}]
+      parameters: [submission_id]
+      requestBody:
+        required: true
+        content:
+          JSON:
+            schema:
+              type: object
+              required: [reason]
+              properties:
+                reason: {type: string, minLength: 1}
+          FORM:
+            schema:
+              type: object
+              required: [reason]
+              properties: {reason: {type: string, minLength: 1}, token: {type: string}}
+      responses:
+        "200": {description: Rejected., content: {JSON: {schema: Submission}}}
+        <<: {"303": BackToSubmission, "400": BadRequest, "401": Unauthorized, "403": Forbidden,
+             "404": NotFound, "409": Conflict, "429": TooManyAuthFailures, "503": Unavailable,
+             "507": InsufficientStorage}
+    """
     curator = authenticate(CURATOR)
     reason = None
     if request.is_json:
@@ -490,7 +639,29 @@ HISTORY_FORMATS = (formats.HTML, formats.JSON)
 @bp.get("/id/cluster/<slug>/history")
 def history(slug: str):
     """The versions of a cluster's graph; with ``?from=&to=`` (a version number or
-    ``current``) also what changed between those two, as a submission's diff shows it."""
+    ``current``) also what changed between those two, as a submission's diff shows it.
+    ---
+    get:
+      summary: The versions of a cluster's graph; with from and to, what changed
+      parameters:
+        - slug
+        - page_format
+        - in: query
+          name: from
+          description: A version number or `current` (give `to` too).
+          schema: {type: string, maxLength: 20}
+        - in: query
+          name: to
+          description: A version number or `current` (give `from` too).
+          schema: {type: string, maxLength: 20}
+      responses:
+        "200":
+          description: The versions, with links to their Turtle.
+          content:
+            HTML: {schema: {type: string}}
+            JSON: {schema: History}
+        <<: {"400": BadRequest, "404": NotFound, "406": NotAcceptable, "503": Unavailable}
+    """
     fmt = negotiate.choose(HISTORY_FORMATS)
     flow = workflow()
     versions = flow.history(slug)
@@ -552,6 +723,19 @@ def _version_name(n: int | None) -> str:
 @bp.get("/id/cluster/<slug>/history/<int:n>")
 @bp.get("/id/cluster/<slug>/history/<int:n>.ttl")
 def version(slug: str, n: int):
+    """One earlier version of a cluster's graph, as Turtle.
+    ---
+    get:
+      summary: An earlier version of a cluster's graph
+      parameters: [slug]
+      responses:
+        "200":
+          description: The graph as it was.
+          content:
+            TURTLE: {schema: {type: string}}
+        "404": NotFound
+        "503": Unavailable
+    """
     graph = workflow().version_graph(slug, n)
     if graph is None:
         abort(404, description=f"No version {n} of cluster {slug!r}")

@@ -45,13 +45,30 @@ bp.register_error_handler(HTTPException, json_http_error)
 
 @bp.get("/validate")
 def validate_form():
+    """The upload form.
+    ---
+    get:
+      summary: The validation form (a page for people)
+      responses: {"200": Html}
+    """
     return render_template("validate.html", formats=[(m, m) for m in RDF_MEDIA_TYPES],
                            context_iri=context_url(config()))
 
 
 @bp.get("/validate/template.json")
 def profile_template():
-    """A cluster profile in plain JSON to fill in (``REPLACE`` marks each placeholder)."""
+    """A cluster profile in plain JSON to fill in (``REPLACE`` marks each placeholder).
+    ---
+    get:
+      summary: A cluster profile in plain JSON to start from
+      responses:
+        "200":
+          description: The template (`REPLACE` marks each placeholder), as an attachment.
+          headers:
+            Content-Disposition: {schema: {type: string}}
+          content:
+            JSON: {schema: {type: object, required: ["@context"]}}
+    """
     body = render_template("profile-template.json", context_iri=context_url(config()))
     response = Response(body, mimetype=formats.JSON.media_type)
     response.headers["Content-Disposition"] = 'attachment; filename="cluster-profile.json"'
@@ -60,6 +77,29 @@ def profile_template():
 
 @bp.post("/validate")
 def validate():
+    """Validate the upload against the shapes; the report is negotiated.
+    ---
+    post:
+      summary: Validate RDF against the shapes (nothing is stored)
+      description: >-
+        The report is negotiated by `Accept` or `?format=json|html|ttl|jsonld`: JSON (default),
+        HTML, or the SHACL report graph as Turtle or JSON-LD.
+      parameters:
+        - {in: query, name: format, schema: {enum: [json, html, ttl, jsonld]}}
+
+      requestBody: Upload
+
+      responses:
+        "200":
+          description: The validation report.
+          content:
+            JSON: {schema: ValidationReport}
+            HTML: {schema: {type: string}}
+            TURTLE: {schema: {type: string}}
+            JSON_LD: {schema: {type: object}}
+        <<: {"400": BadRequest, "406": NotAcceptable, "413": PayloadTooLarge,
+             "415": UnsupportedMediaType, "429": TooManyRequests, "503": Unavailable}
+    """
     try:
         checked = check_request()
     except UploadRefused as error:
