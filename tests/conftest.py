@@ -34,16 +34,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from tests.support import free_port, wait_until_up
+from tests.support import free_port, stop_group, wait_until_up
 
 from clusterkb.config import Config
 
@@ -91,20 +89,6 @@ def built_store(tmp_path_factory: pytest.TempPathFactory):
     store.close()
 
 
-def _stop(process: subprocess.Popen) -> None:
-    """Stop the server and its query workers (its own process group)."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-    # The query workers notice the closed pipe and exit; kill stragglers of the group.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
 @pytest.fixture(scope="session")
 def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., str]]:
     processes: list[subprocess.Popen] = []
@@ -127,13 +111,13 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
             wait_until_up(f"{url}/healthz", process, log, timeout=SERVER_START_TIMEOUT,
                           what="clusterkb serve")
         except RuntimeError:
-            _stop(process)
+            stop_group(process)
             raise
         return url
 
     yield start
     for process in processes:
-        _stop(process)
+        stop_group(process)
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
 import subprocess
 import time
@@ -33,3 +36,26 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, *, timeout: fl
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{what} did not answer {url}:\n{log.read_text(errors='replace')[-4000:]}")
+
+
+def public(text: str, **options):
+    """``text`` as the store receives a public query: read by the guard's analysis (not
+    checked against the policy, so store tests can send what the guard would refuse)."""
+    from clusterkb import sparql
+
+    return sparql.public_query(text, sparql.analyse_query(text), **options)
+
+
+def stop_group(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a server started with ``start_new_session=True`` and every process of its group
+    (its query and validation workers): SIGTERM, then SIGKILL for what is left."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=timeout)
+    # The workers notice the closed pipe and exit; kill stragglers of the group.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)

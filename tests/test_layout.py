@@ -103,10 +103,12 @@ def test_no_import_cycle():
 
 
 def test_blueprints_are_leaves():
+    """Only the app factory (``clusterkb.web``) imports a blueprint: no blueprint imports
+    another, and no helper or core module reaches up into one."""
     blueprints = _blueprints()
     graph = _graph()
-    edges = sorted((a, b) for a in blueprints for b in graph[a] & blueprints
-                   if b != "clusterkb.web")
+    edges = sorted((a, b) for a, targets in graph.items() for b in targets & blueprints
+                   if a != "clusterkb.web" and b != "clusterkb.web")
     assert edges == []
 
 
@@ -114,9 +116,26 @@ def test_negotiation_lives_in_one_module():
     assert _files_matching(r"best_match|accept_mimetypes") <= {"web/negotiate.py"}
 
 
+#: A quoted media type string, e.g. "text/turtle" or 'application/ld+json'.
+MEDIA_TYPE = r"[\"'](text|application|multipart|image)/[a-z0-9.+-]+(;[^\"']*)?[\"']"
+
+
+def test_the_media_type_pattern_finds_media_types():
+    regex = re.compile(MEDIA_TYPE)
+    assert regex.search('mimetype="text/html"') and regex.search("'application/ld+json'")
+    assert not regex.search('"see text/turtle below"') and not regex.search("a/b")
+
+
 def test_media_types_live_in_the_format_registry():
-    assert _files_matching(r"text/turtle|application/n-triples|application/sparql-results")\
-        <= {"formats.py"}
+    assert _files_matching(MEDIA_TYPE) <= {"formats.py"}
+
+
+def test_templates_take_media_types_from_the_registry():
+    """Templates use ``registry.X.media_type``; none writes a media type itself."""
+    regex = re.compile(r"\b(text|application|multipart)/[a-z0-9.+-]+")
+    named = {str(p.relative_to(PACKAGE)) for p in (PACKAGE / "templates").rglob("*")
+             if p.is_file() and regex.search(p.read_text(encoding="utf-8"))}
+    assert named == set()
 
 
 def test_error_bodies_are_built_in_the_error_module():

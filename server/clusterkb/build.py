@@ -7,8 +7,11 @@ What goes where (graph IRIs are ``{base}graph/{name}``):
 ``ontology/vocabularies/X.ttl``     ``graph/vocab/X``
 ``shapes/*.ttl``                    ``graph/shapes`` (all files together)
 ``kb/A/B.ttl`` (not kb/questions)   ``graph/A/B``
-catalogue (``clusterkb.catalog``)   ``graph/catalog``
 =================================  =========================================
+
+The DCAT-AP catalogue is not stored: ``/catalog`` computes it from the current
+generation (``clusterkb.catalog``, memoised per generation), so an accept can
+never leave a second, stale copy with another ``dct:modified`` in SPARQL.
 
 Every file is parsed first (a syntax error stops the build before anything
 is written), the data is validated graph by graph in parallel, reusing the
@@ -27,16 +30,13 @@ namespace, which is a permanent vocabulary IRI that code and other data use.
 from __future__ import annotations
 
 import gzip
-import importlib
 import io
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import BinaryIO
 
 import pyoxigraph as ox
-from rdflib import Graph
 from tqdm import tqdm
 
 from clusterkb.build_validation import (
@@ -124,16 +124,6 @@ def _parse_file(path: Path, base_iri: str, iri_map: IriMap) -> list[ox.Triple]:
         raise BuildError(f"{path}: cannot read: {error.strerror or error}") from None
 
 
-def _optional_module(name: str) -> ModuleType | None:
-    """Import a module others are still writing; None while it does not exist."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as error:
-        if error.name == name:
-            return None
-        raise
-
-
 def _located(path: Path, error: RDFParseError) -> str:
     """``file:line:column: message``, the form editors and terminals link to."""
     if error.line is None:
@@ -178,18 +168,6 @@ def check_cross_graph(config: Config, graphs: dict[str, list[ox.Triple]],
     if found:
         raise BuildError("the data does not conform to the shapes (across graphs):\n"
                          + violations_text([("whole KB", found)]), exit_code=1)
-
-
-def catalog_hook(config: Config, writer: StoreWriter) -> Graph | None:
-    """The DCAT-AP/VoID catalogue graph, computed from the generation being built.
-
-    Returns None while ``clusterkb.catalog`` does not exist. ``catalog_graph``
-    receives a read-only ``Store`` over the new (not yet published) data.
-    """
-    catalog = _optional_module("clusterkb.catalog")
-    if catalog is None:
-        return None
-    return catalog.catalog_graph(config, writer.view())
 
 
 # --- memory: say before a build starts that it cannot fit ------------------------------------
@@ -261,11 +239,6 @@ def build(config: Config, store: EmbeddedStore | None = None, *,
                                      disable=not progress):
                 result.graphs[iri] = writer.replace_graph(iri, triples, origin=BUILD_ORIGIN)
             check_cross_graph(config, graphs, writer)
-            catalog_iri = graph_iri(config.base_iri, "catalog")
-            catalog = catalog_hook(config, writer)
-            if catalog is not None:
-                result.graphs[catalog_iri] = writer.replace_graph(catalog_iri, catalog,
-                                                                  origin=BUILD_ORIGIN)
             for iri in previous - set(result.graphs):
                 writer.delete_graph(iri)
         result.generation = store.generation()

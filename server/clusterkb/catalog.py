@@ -23,7 +23,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
 from clusterkb import formats
 from clusterkb.config import Config
-from clusterkb.labels import pick_label
+from clusterkb.labels import LABEL_PROPERTIES, name_among
 from clusterkb.namespaces import COUNTRY, HYDRA, VCARD, graph_iri
 from clusterkb.store.base import Store
 
@@ -193,7 +193,7 @@ class _Builder:
         g.add((media_node, RDF.type, DCTERMS.MediaType))
         g.add((node, DCAT.mediaType, media_node))
         if compressed:
-            gzip_node = URIRef(IANA + "application/gzip")
+            gzip_node = URIRef(IANA + formats.GZIP.media_type)
             g.add((gzip_node, RDF.type, DCTERMS.MediaType))
             g.add((node, DCAT.compressFormat, gzip_node))
         g.add((node, DCTERMS.license, self._licence()))
@@ -328,20 +328,15 @@ class _Builder:
 
     # --- facts from the store ------------------------------------------------------------
     def _graph_label(self, iri: str) -> str | None:
+        names = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
         rows = self.store.select(f"""
-            PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-            PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
             SELECT ?s ?p ?l WHERE {{ GRAPH <{iri}> {{
               ?s ?p ?l FILTER(STRSTARTS(STR(?s), "{self.base}id/cluster/"))
-              VALUES ?p {{ skos:prefLabel rdfs:label <http://www.w3.org/ns/legal#legalName>
-                          <http://schema.org/name> }} }} }}""")
+              VALUES ?p {{ {names} }} }} }}""")
         if not rows:
             return None
-        tmp = Graph()
-        for r in rows:
-            tmp.add((r["s"], r["p"], r["l"]))
-        subject = sorted({r["s"] for r in rows})[0]
-        return pick_label(tmp, subject)
+        subject = min(r["s"] for r in rows)
+        return name_among((r["p"], r["l"]) for r in rows if r["s"] == subject)
 
     def _sources(self, iri: str) -> list[URIRef]:
         rows = self.store.select(f"""

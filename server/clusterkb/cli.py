@@ -112,7 +112,7 @@ def _open_store_built(config: Config):
     from clusterkb.store import open_store
 
     store = open_store(config)
-    if getattr(store, "is_empty", lambda: False)():
+    if store.is_empty():
         click.echo(f"the store at {config.store_path} is empty: building it first", err=True)
         _run_build(config, store)
     return store

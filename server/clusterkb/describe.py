@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from rdflib import Graph
 
-# display, pick_label, short_name: re-exported until every caller imports clusterkb.labels.
-from clusterkb.labels import add_labels, display, iri_ref, pick_label, short_name  # noqa: F401
+from clusterkb.labels import add_labels, iri_ref
 from clusterkb.store.base import Store
 
 

@@ -124,17 +124,26 @@ def short_name(iri: str) -> str:
     return tail or iri
 
 
+def name_among(pairs: Iterable[tuple[Node, Node]], lang: str = "en") -> str | None:
+    """The name given by one node's ``(property, value)`` pairs (rows of a query, say):
+    the first of ``LABEL_PROPERTIES`` that has a literal, its best value by ``rank``."""
+    values: dict[Node, list[Node]] = {}
+    for prop, value in pairs:
+        values.setdefault(prop, []).append(value)
+    for prop in LABEL_PROPERTIES:
+        found = best(values.get(prop, ()), lang)
+        if found is not None:
+            return str(found)
+    return None
+
+
 def pick_label(graph: Graph, node: Node, lang: str = "en") -> str | None:
     """The name of ``node`` from ``graph``'s label triples (or its country), None if none."""
     if isinstance(node, URIRef):
         name = country_name(str(node))
         if name is not None:
             return name
-    for prop in LABEL_PROPERTIES:
-        found = best(graph.objects(node, prop), lang)
-        if found is not None:
-            return str(found)
-    return None
+    return name_among(((p, o) for p in LABEL_PROPERTIES for o in graph.objects(node, p)), lang)
 
 
 def display(graph: Graph, node: Node) -> str:

@@ -3,20 +3,38 @@
 from __future__ import annotations
 
 from rdflib import Namespace
-from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, VOID, XSD
+from rdflib.namespace import (
+    DCAT,
+    DCTERMS,
+    FOAF,
+    ORG,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SDO,
+    SH,
+    SKOS,
+    VANN,
+    VOID,
+    XSD,
+)
 
+# The project's own ontology.
 CKB = Namespace("https://w3id.org/clusterkb/ontology#")
+
+# The EU's vocabularies (SEMIC core vocabularies, EURIO, the authority lists).
 LEGAL = Namespace("http://www.w3.org/ns/legal#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 EURIO = Namespace("http://data.europa.eu/s66#")
+COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country/")
+NUTS = Namespace("http://data.europa.eu/nuts/code/")
+
+# W3C and community vocabularies rdflib does not define.
 FRAPO = Namespace("http://purl.org/cerif/frapo/")
-VANN = Namespace("http://purl.org/vocab/vann/")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-SH = Namespace("http://www.w3.org/ns/shacl#")
-COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country/")
-NUTS = Namespace("http://data.europa.eu/nuts/code/")
 
 PREFIXES: dict[str, Namespace] = {
     "ckb": CKB, "org": Namespace(str(ORG)), "legal": LEGAL, "adms": ADMS, "eurio": EURIO,

@@ -1,14 +1,14 @@
 """``clusterkb publish``: push what ``clusterkb build`` builds to a remote SPARQL engine.
 
 Why reuse the build: the graphs (ontology, concept schemes, shapes, every KB
-file) and the catalogue computed from them must be exactly what a local build
-publishes. So the build runs as usual (parse, validate, catalogue) into a
-throw-away embedded store, and each of its graphs is then sent to the engine,
-one named graph at a time, each replacing the graph of the same name (Graph
-Store Protocol PUT when a GSP endpoint is given, else one SPARQL Update
-``DROP`` + ``INSERT``). A last update registers them as published, drops the
-graphs an earlier publish made that no longer exist and bumps the generation
-marker. Running it twice leaves the engine in the same state.
+file) must be exactly what a local build publishes. So the build runs as usual
+(parse, validate, the whole-KB checks) into a throw-away embedded store, and
+each of its graphs is then sent to the engine, one named graph at a time, each
+replacing the graph of the same name (Graph Store Protocol PUT when a GSP
+endpoint is given, else one SPARQL Update ``DROP`` + ``INSERT``). A last
+update registers them as published, drops the graphs an earlier publish made
+that no longer exist and bumps the generation marker. Running it twice leaves
+the engine in the same state.
 """
 
 from __future__ import annotations

@@ -29,7 +29,6 @@ form's offers (``clusterkb.formats.SPARQL_OFFERS``).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,6 +37,7 @@ import pyoxigraph as ox
 
 from clusterkb.errors import ClientError
 from clusterkb.sparql_lexer import LexError, Token, line_column, tokens
+from clusterkb.store.base import PublicQuery
 
 # --- errors -------------------------------------------------------------------
 
@@ -63,11 +63,6 @@ class QueryRefused(GuardError):
 
 
 # --- analysis -----------------------------------------------------------------
-
-#: rdflib's SPARQL grammar is one module-level pyparsing object that two threads
-#: must not use at once. The query path no longer uses rdflib; the SHACL
-#: constraints in ``clusterkb.validation`` still do and hold this lock.
-RDFLIB_PARSER_LOCK = threading.RLock()
 
 _FORMS = {
     "SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph",
@@ -366,20 +361,16 @@ class QueryGuard:
         return info
 
 
-@lru_cache(maxsize=256)
-def dataset_clause(query: str, base_iri: str | None = None
-                   ) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    """The FROM / FROM NAMED graphs of ``query``, or None when it has none.
+def public_query(text: str, info: QueryInfo, *, media_type: str,
+                 default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = (),
+                 timeout: float | None = None, max_rows: int | None = None) -> PublicQuery:
+    """The query as the store receives it: the guard's reading travels with the text.
 
-    For the store backends: they always set the dataset themselves (to hide
-    pending graphs), and an engine then ignores the query's own clause, so the
-    clause is read here and the backend narrows it to published graphs. Unlike
-    ``analyse_query`` this never raises: the guard has refused what it cannot read.
+    The protocol's dataset wins over the query's ``FROM``/``FROM NAMED`` (SPARQL 1.1
+    Protocol, 2.1.4); the store then narrows either to the published graphs.
     """
-    try:
-        info = analyse_query(query, base_iri)
-    except GuardError:
-        return None
-    if info.from_graphs or info.from_named:
-        return info.from_graphs, info.from_named
-    return None
+    if default_graph_uris or named_graph_uris:
+        default, named = tuple(default_graph_uris), tuple(named_graph_uris)
+    else:
+        default, named = info.from_graphs, info.from_named
+    return PublicQuery(text, info.kind, media_type, default, named, timeout, max_rows)

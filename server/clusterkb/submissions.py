@@ -774,22 +774,14 @@ class Workflow:
 
     def _write(self, published: dict[str, Graph], pending: dict[str, Graph],
                delete: Sequence[str] = ()) -> None:
-        """One atomic store write when the backend offers it, else pending first."""
-        write = getattr(self.store, "write", None)
-        if write is not None:
-            with write() as writer:
-                for iri, graph in pending.items():
-                    writer.replace_graph(iri, graph, publish=False)
-                for iri, graph in published.items():
-                    writer.replace_graph(iri, graph, publish=True)
-                for iri in delete:
-                    writer.delete_graph(iri)
-            return
-        if pending:
-            self.store.replace_graphs(pending, publish=False)
-        self.store.replace_graphs(published, publish=True)
-        for iri in delete:
-            self.store.delete_graph(iri)
+        """One atomic store write: the pending, published and deleted graphs land together."""
+        with self.store.write() as writer:
+            for iri, graph in pending.items():
+                writer.replace_graph(iri, graph, publish=False)
+            for iri, graph in published.items():
+                writer.replace_graph(iri, graph, publish=True)
+            for iri in delete:
+                writer.delete_graph(iri)
 
     def _add_provenance(self, graph: Graph, sub: Submission, curator: Token, target: str,
                         decided: datetime) -> None:
@@ -893,14 +885,11 @@ class Workflow:
                 self.records.decide(sid, ACCEPTED, curator_id, decided, version=version,
                                     cluster=sub.cluster)
                 fixed.append(sid)
-            pending_graphs = getattr(self.store, "pending_graphs", None)
-            if pending_graphs is not None:
-                prefix = submission_graph(self.base, "")
-                live = {submission_graph(self.base, s.id)
-                        for s in self.records.list(status=PENDING)}
-                for iri in pending_graphs():
-                    if iri.startswith(prefix) and iri not in live:
-                        self.store.delete_graph(iri)
+            prefix = submission_graph(self.base, "")
+            live = {submission_graph(self.base, s.id) for s in self.records.list(status=PENDING)}
+            for iri in self.store.pending_graphs():
+                if iri.startswith(prefix) and iri not in live:
+                    self.store.delete_graph(iri)
         return fixed
 
 

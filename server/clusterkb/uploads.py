@@ -17,8 +17,8 @@ named graph) by both, never flattened by one of them (issue #14.7).
   report for people (``explain``), since it holds the shapes and vocabularies
   already: JSON keys, positions, allowed values.
 
-Nothing here knows HTTP: refusals are ``UploadRefused`` with the status the web
-layer answers.
+Nothing here knows HTTP: refusals are ``UploadRefused`` (a ``ClientError``) with the
+status the web layer answers.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from rdflib import Dataset, Graph
 
 from clusterkb import explain, validation
 from clusterkb.config import Config
+from clusterkb.errors import ClientError
 from clusterkb.jsonld_context import upload_contexts
 from clusterkb.rdfio import RDFParseError, RDFTooLarge, parse_dataset, parse_quads, to_dataset
 from clusterkb.store.terms import to_ox
@@ -38,14 +39,17 @@ from clusterkb.validation import ValidationReport, merged_graph
 from clusterkb.validation_pool import ValidationBusy, ValidationPool, ValidationUnavailable
 
 
-class UploadRefused(Exception):
-    """An upload that is not validated: HTTP ``status``, a message, and where in the input."""
+class UploadRefused(ClientError):
+    """An upload that is not validated: HTTP ``status``, a message, and where in the input.
+
+    A ``ClientError``, so ``web.errors`` (or the report pages) answer it like any other
+    refusal; ``line`` and ``column`` also go into the JSON body when they are known.
+    """
 
     def __init__(self, status: int, message: str, line: int | None = None,
                  column: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+        where = {k: v for k, v in (("line", line), ("column", column)) if v is not None}
+        super().__init__(message, status=status, **where)
         self.line = line
         self.column = column
 

@@ -13,17 +13,14 @@ anonymous ``SPARQL`` user is needed.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import secrets
 import shutil
-import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.support import free_port, wait_until_up
+from tests.support import free_port, stop_group, wait_until_up
 
 START_TIMEOUT = 120.0
 
@@ -38,14 +35,7 @@ class Engine:
     log: Path | None = None
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_group(self.process, timeout=30)
 
 
 def _wait(url: str, process: subprocess.Popen, log: Path) -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from tests.support import free_port
+from tests.support import free_port, public
 
 from clusterkb.config import Config
 from clusterkb.store import open_store
 from clusterkb.store.base import EngineError, StoreError
-from clusterkb.store.remote import RemoteStore, query_form
+from clusterkb.store.remote import RemoteStore
 
 
 def test_open_store_picks_remote_only_with_an_endpoint(tmp_path):
@@ -23,7 +23,8 @@ def test_an_unreachable_engine_is_an_engine_error_naming_it(tmp_path):
     url = f"http://127.0.0.1:{free_port()}/sparql"  # nothing listens there
     store = RemoteStore(Config(var_dir=tmp_path, endpoint=url))
     with pytest.raises(EngineError, match="cannot be reached") as caught:
-        store.query("SELECT * WHERE { ?s ?p ?o }", media_type="application/sparql-results+json")
+        store.query(public("SELECT * WHERE { ?s ?p ?o }",
+                           media_type="application/sparql-results+json"))
     assert url in str(caught.value)
 
 
@@ -31,16 +32,6 @@ def test_a_missing_password_file_is_reported(tmp_path):
     with pytest.raises(StoreError, match="password file"):
         RemoteStore(Config(var_dir=tmp_path, endpoint="http://127.0.0.1:9/q",
                            endpoint_password_file=str(tmp_path / "missing")))
-
-
-@pytest.mark.parametrize("query,form", [
-    ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "graph"),
-    ("PREFIX ex: <http://e/#x>\n# SELECT in a comment\ndescribe ex:a", "graph"),
-    ("BASE <http://e/> PREFIX : <x#> SELECT * { ?s ?p ?o }", "solutions"),
-    ("ASK { ?s ?p ?o }", "solutions"),
-])
-def test_query_form(query, form):
-    assert query_form(query) == form
 
 
 def test_the_app_starts_while_the_engine_is_down_and_answers_502(tmp_path):

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
+from tests.support import public
 
 from clusterkb.store.embedded import INTERNAL_GRAPH, PRIVATE_DIR, EmbeddedStore
 
@@ -30,7 +31,7 @@ def _labelled(name: str) -> Graph:
 
 
 def _labels(store: EmbeddedStore, query: str) -> set[str]:
-    body = store.query(query, media_type=JSON).body
+    body = store.query(public(query, media_type=JSON)).body
     return {row["l"]["value"] for row in json.loads(body)["results"]["bindings"]}
 
 

@@ -230,3 +230,39 @@ def test_conditional_get_over_http(live_server: str) -> None:
     again = requests.get(url, params={"query": COUNT}, timeout=30,
                          headers={"Accept": JSON, "If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_the_generation_memo_is_safe_under_threads() -> None:
+    """Waitress serves requests from several threads that share one memo (catalogue pages,
+    VoID): concurrent reads, inserts, evictions and generation changes must never raise,
+    overfill it, or hand out a value made for another generation or key."""
+    import random
+    import threading
+
+    from clusterkb.web.caching import GenerationMemo
+
+    memo = GenerationMemo(max_entries=8)
+    errors: list[BaseException] = []
+    wrong: list[tuple] = []
+    start = threading.Barrier(12)
+
+    def hammer(seed: int) -> None:
+        rng = random.Random(seed)
+        start.wait()
+        try:
+            for _ in range(3000):
+                generation, key = f"g{rng.randrange(3)}", rng.randrange(40)
+                value = memo.get_or_make(generation, key, lambda g=generation, k=key: (g, k))
+                if value != (generation, key):
+                    wrong.append((generation, key, value))
+                assert len(memo) <= 8
+        except BaseException as error:  # noqa: BLE001 - reported below, with the thread's seed
+            errors.append(error)
+
+    threads = [threading.Thread(target=hammer, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and wrong == []
+    assert len(memo) <= 8

@@ -6,8 +6,6 @@ Validation by the real shapes (by graph, incremental, across graphs) is in
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
@@ -17,7 +15,6 @@ from clusterkb.store.embedded import EmbeddedStore
 
 BASE = "https://w3id.org/clusterkb/"
 CKB = BASE + "ontology#"
-HAS_CATALOG = importlib.util.find_spec("clusterkb.catalog") is not None
 
 FILES = {
     "ontology/clusterkb.ttl": f"""
@@ -65,8 +62,7 @@ def test_sources_follow_the_layout_and_skip_questions(store):
 def test_build_publishes_one_graph_per_file(store):
     build(store.config, store)
     graphs = set(store.graphs())
-    expected = EXPECTED_GRAPHS | ({BASE + "graph/catalog"} if HAS_CATALOG else set())
-    assert graphs == expected
+    assert graphs == EXPECTED_GRAPHS  # the catalogue is computed by /catalog, not stored
     shapes = store.graph(BASE + "graph/shapes")
     assert set(shapes.subjects(RDF.type)) == {URIRef(BASE + "shapes#A"), URIRef(BASE + "shapes#B")}
     assert not store.ask("ASK { <http://example.org/question> ?p ?o }")
@@ -109,7 +105,7 @@ def test_rebuild_drops_removed_files_but_keeps_other_graphs(store):
 def test_build_works_on_empty_data_folders(data_config):
     config = data_config({})
     result = build(config)
-    assert set(result.graphs) <= {BASE + "graph/catalog"}
+    assert result.graphs == {}
     assert (config.store_path / "current.json").exists()
 
 

@@ -14,6 +14,7 @@ process itself (to SIGKILL it mid-accept), hence a small launcher of their own.
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import os
 import shutil
@@ -25,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from tests.support import free_port, wait_until_up
+import requests
+from tests.support import free_port, stop_group, wait_until_up
 
 BIN = Path(sys.executable).parent
 CLUSTERKB = BIN / "clusterkb"
@@ -70,16 +72,8 @@ class Server:
             self.process.wait(timeout=30)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
         if self.process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
+            stop_group(self.process)
 
     def restart(self) -> Server:
         self.stop()
@@ -127,3 +121,14 @@ def kb_server(tmp_path_factory: pytest.TempPathFactory,
 def submission_json() -> dict:
     """The README's example submission (plain JSON with the clusterkb context)."""
     return json.loads((FIXTURES / "valid" / "submission.json").read_text(encoding="utf-8"))
+
+
+def submit_mission(url: str, secret: str, doc: dict, mission: str) -> str:
+    """Submit the JSON profile ``doc`` with its mission set to ``mission``; its id (201)."""
+    doc = copy.deepcopy(doc)
+    doc["@graph"][0]["mission"] = mission
+    response = requests.post(f"{url}/submissions", data=json.dumps(doc), timeout=60,
+                             headers={"Content-Type": "application/ld+json",
+                                      "Authorization": f"Bearer {secret}"})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]

@@ -12,13 +12,12 @@ came between the store write and the record).
 from __future__ import annotations
 
 import contextlib
-import copy
-import json
 import threading
 import time
 
 import requests
 from SPARQLWrapper import JSON, SPARQLWrapper
+from tests.submissions.conftest import submit_mission
 
 BASE = "https://w3id.org/clusterkb/"
 ROHEALTH = f"{BASE}id/cluster/rohealth"
@@ -42,16 +41,6 @@ def _state(url: str) -> tuple[frozenset[str], int]:
     return frozenset(m["m"]["value"] for m in missions), int(count[0]["n"]["value"])
 
 
-def _submit(url: str, secret: str, doc: dict, mission: str) -> str:
-    doc = copy.deepcopy(doc)
-    doc["@graph"][0]["mission"] = mission
-    response = requests.post(f"{url}/submissions", data=json.dumps(doc), timeout=60,
-                             headers={"Content-Type": "application/ld+json",
-                                      "Authorization": f"Bearer {secret}"})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
 def test_accept_killed_at_any_moment_leaves_old_or_new_state(kb_server, submission_json):
     server = kb_server()
     submitter, _ = server.token("submitter", ROHEALTH)
@@ -61,7 +50,7 @@ def test_accept_killed_at_any_moment_leaves_old_or_new_state(kb_server, submissi
     # A warm-up accept that is not interrupted: it tells how many triples an accepted
     # graph has (submission + provenance) and roughly how long an accept takes, so the
     # kill delays below spread over the whole of it.
-    warm = _submit(server.url, submitter, submission_json, "Warm-up mission.")
+    warm = submit_mission(server.url, submitter, submission_json, "Warm-up mission.")
     started = time.monotonic()
     assert requests.post(f"{server.url}/submissions/{warm}/accept", headers=curator_auth,
                          timeout=60).status_code == 200
@@ -73,7 +62,7 @@ def test_accept_killed_at_any_moment_leaves_old_or_new_state(kb_server, submissi
     for round_no in range(ROUNDS):
         if pending is None:
             mission = f"Mission written for crash round {round_no}."
-            pending = (_submit(server.url, submitter, submission_json, mission), mission)
+            pending = (submit_mission(server.url, submitter, submission_json, mission), mission)
         sub_id, mission = pending
         before = _state(server.url)
         assert mission not in before[0]

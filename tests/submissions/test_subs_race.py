@@ -8,11 +8,10 @@ per accept, each replaced by its own submission.
 
 from __future__ import annotations
 
-import copy
-import json
 import threading
 
 import requests
+from tests.submissions.conftest import submit_mission
 
 BASE = "https://w3id.org/clusterkb/"
 ROHEALTH = f"{BASE}id/cluster/rohealth"
@@ -25,13 +24,7 @@ def test_concurrent_accepts_keep_every_version(kb_server, submission_json):
     curator, _ = server.token("curator")
 
     def submit(mission: str) -> str:
-        doc = copy.deepcopy(submission_json)
-        doc["@graph"][0]["mission"] = mission
-        response = requests.post(f"{server.url}/submissions", data=json.dumps(doc), timeout=60,
-                                 headers={"Content-Type": "application/ld+json",
-                                          "Authorization": f"Bearer {submitter}"})
-        assert response.status_code == 201, response.text
-        return response.json()["id"]
+        return submit_mission(server.url, submitter, submission_json, mission)
 
     accepted: list[str] = []
     for round_no in range(ROUNDS):

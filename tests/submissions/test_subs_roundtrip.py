@@ -268,13 +268,13 @@ def test_decided_submissions_leave_no_pending_graph_behind(kb_server):
 
 def test_per_token_quotas(kb_server):
     server = kb_server(CLUSTERKB_MAX_PENDING_PER_TOKEN="2",
-                       CLUSTERKB_MAX_UPLOAD_BYTES_PER_TOKEN_DAY="25000")
+                       CLUSTERKB_MAX_UPLOAD_BYTES_PER_TOKEN_DAY="15000")
     url = server.url
     submitter, _ = server.token("submitter", CLUSTER)
     other, _ = server.token("submitter", CLUSTER)
     text = download(url)
     size = len(text.encode())
-    assert size * 3 > 25000 > size * 2, size  # the volume quota bites on the third upload
+    assert size * 3 > 15000 > size * 2, size  # the volume quota bites on the third upload
     codes = [submit(url, submitter, text).status_code for _ in range(3)]
     assert codes == [201, 201, 429], codes
     refused = submit(url, submitter, text)

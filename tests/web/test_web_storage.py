@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 from tests.security.harness import make_tokens
-from tests.support import free_port, wait_until_up
+from tests.support import free_port, stop_group, wait_until_up
 
 TIMEOUT = 120
 CLUSTERKB = Path(sys.executable).parent / "clusterkb"
@@ -46,12 +45,7 @@ def _serve(var: Path, setup: str, log: Path) -> Iterator[str]:
         wait_until_up(f"{url}/healthz", process, log, timeout=TIMEOUT, what="clusterkb serve")
         yield url
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
+        stop_group(process, timeout=15)
 
 
 def _prepared(tmp_path: Path, built_store) -> tuple[Path, str]:

@@ -3,8 +3,10 @@
 Two kinds of callers use a store:
 
 * the public ``/sparql`` endpoint sends *untrusted* queries through ``query``:
-  already checked by ``clusterkb.sparql`` guard, run with a time limit and a
-  row cap, and serialised by the engine itself into the requested format;
+  already checked by the ``clusterkb.sparql`` guard, whose reading of the text
+  travels with it as one ``PublicQuery`` (form, dataset, format, limits), so no
+  backend parses the text again; run with a time limit and a row cap, and
+  serialised by the engine itself into the requested format;
 * the rest of the server (Linked Data pages, search, catalogue, VoID) sends
   *trusted*, small queries of its own through ``select``/``construct``/``ask``
   and gets rdflib terms back.
@@ -18,10 +20,11 @@ from __future__ import annotations
 import hashlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # the query worker imports this module (its errors): keep it light
     from rdflib import Graph
@@ -95,6 +98,30 @@ class EngineError(StoreError):
 
 
 @dataclass(frozen=True)
+class PublicQuery:
+    """One untrusted query on its way to the engine, as the guard read it.
+
+    ``kind`` is the guard's (``"solutions"``, ``"boolean"``, ``"graph"``); the
+    dataset is the protocol's ``default-graph-uri``/``named-graph-uri`` when the
+    request named any, else the query's own ``FROM``/``FROM NAMED`` (resolved by
+    the guard), else empty: the union of the published graphs. ``timeout`` and
+    ``max_rows`` None mean the configured limits. Built by ``sparql.public_query``.
+    """
+
+    text: str
+    kind: str
+    media_type: str
+    default_graph_uris: tuple[str, ...] = ()
+    named_graph_uris: tuple[str, ...] = ()
+    timeout: float | None = None
+    max_rows: int | None = None
+
+    @property
+    def names_a_dataset(self) -> bool:
+        return bool(self.default_graph_uris or self.named_graph_uris)
+
+
+@dataclass(frozen=True)
 class QueryResult:
     """A query result serialised by the engine.
 
@@ -108,24 +135,27 @@ class QueryResult:
     truncated: bool = False
 
 
+class GraphWriter(Protocol):
+    """The changes of one ``Store.write`` block, applied together when it ends."""
+
+    def replace_graph(self, iri: str, data: Graph, *, publish: bool = True,
+                      origin: str | None = None) -> int:
+        """Replace graph ``iri`` (pending with ``publish=False``); the triples written."""
+
+    def delete_graph(self, iri: str) -> None:
+        """Remove graph ``iri``, published or pending."""
+
+
 class Store(ABC):
     """A quad store holding published named graphs (and, apart, pending ones)."""
 
     # --- untrusted queries -------------------------------------------------
     @abstractmethod
-    def query(
-        self,
-        query: str,
-        *,
-        media_type: str,
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
-        timeout: float | None = None,
-        max_rows: int | None = None,
-    ) -> QueryResult:
-        """Run a guarded public query and serialise the result as ``media_type``.
+    def query(self, query: PublicQuery) -> QueryResult:
+        """Run a guarded public query and serialise the result as ``query.media_type``.
 
-        Empty ``default_graph_uris`` means the union of the published graphs.
+        An empty dataset means the union of the published graphs; graphs that are
+        not published are dropped from any dataset named.
         Raises ``QuerySyntaxError``, ``QueryTimeout`` or ``StoreError``.
         """
 
@@ -148,8 +178,24 @@ class Store(ABC):
         """IRIs of the published named graphs."""
 
     @abstractmethod
+    def pending_graphs(self) -> list[str]:
+        """IRIs of the graphs stored but not published (submissions, history)."""
+
+    @abstractmethod
+    def graphs_from(self, origin: str) -> set[str]:
+        """Graphs last written with ``origin`` (``build`` and ``publish`` use ``"build"``)."""
+
+    @abstractmethod
+    def is_empty(self) -> bool:
+        """Whether nothing was ever published here (``serve`` then builds first)."""
+
+    @abstractmethod
     def graph(self, iri: str) -> Graph:
         """The triples of one named graph (published or pending)."""
+
+    @abstractmethod
+    def write(self) -> AbstractContextManager[GraphWriter]:
+        """A block whose graph changes are applied all together, or not at all, at its end."""
 
     @abstractmethod
     def replace_graphs(self, graphs: Mapping[str, Graph], *, publish: bool = True) -> None:
@@ -162,6 +208,10 @@ class Store(ABC):
     @abstractmethod
     def delete_graph(self, iri: str) -> None:
         """Remove a named graph (published or pending)."""
+
+    @abstractmethod
+    def publish_graph(self, iri: str) -> None:
+        """Make a pending graph part of the published data."""
 
     @abstractmethod
     def dump(self, media_type: str) -> Iterator[bytes]:

@@ -57,7 +57,7 @@ from rdflib import Graph
 from clusterkb.config import Config
 from clusterkb.namespaces import PREFIXES
 from clusterkb.store import results
-from clusterkb.store.base import QueryResult, QuerySyntaxError, Store, StoreError
+from clusterkb.store.base import PublicQuery, QueryResult, QuerySyntaxError, Store, StoreError
 from clusterkb.store.pool import QueryPool
 from clusterkb.store.results import dump_format
 from clusterkb.store.terms import IriMap, to_ox, to_rdflib
@@ -116,6 +116,13 @@ class _Graphs:
     def _all(self) -> list[str]:
         names = self._names(self.ox)
         return names + self._names(self.private) if self.private is not None else names
+
+    def graphs_from(self, origin: str) -> set[str]:
+        """Graphs last written with ``origin`` (e.g. ``"build"``)."""
+        stores = (self.ox,) if self.private is None else (self.private, self.ox)
+        return {q.subject.value for store in stores
+                for q in store.quads_for_pattern(None, _ORIGIN, ox.Literal(origin),
+                                                 INTERNAL_GRAPH)}
 
     def union_is_published(self) -> bool:
         """True when every named graph of the main store is published, so the union
@@ -209,8 +216,8 @@ class StoreWriter:
         self._base_iri = base_iri
         self.published_changed = False
         #: The new generation's modification time, fixed when the write starts, so
-        #: metadata computed from ``view()`` (the catalogue's dct:modified) states the
-        #: same time the published generation will carry.
+        #: whatever is computed from ``view()`` states the time the published
+        #: generation will carry.
         self.started = datetime.now(UTC).replace(microsecond=0)
 
     @property
@@ -242,9 +249,8 @@ class StoreWriter:
 
     def graphs_from(self, origin: str) -> set[str]:
         """Graphs last written with ``origin`` (e.g. ``"build"``)."""
-        return {q.subject.value for store in (self.private, self.ox)
-                for q in store.quads_for_pattern(None, _ORIGIN, ox.Literal(origin),
-                                                 INTERNAL_GRAPH)}
+        assert self._graphs is not None
+        return self._graphs.graphs_from(origin)
 
     def replace_graph(self, iri: str, data: Graph | Iterable, *, publish: bool = True,
                       origin: str | None = None, iri_map: IriMap | None = None) -> int:
@@ -321,7 +327,7 @@ class StoreWriter:
                 _move_graph(self.ox, self.private, node)
 
     def view(self) -> SnapshotStore:
-        """A read-only ``Store`` over the generation being written (e.g. for the catalogue)."""
+        """A read-only ``Store`` over the generation being written (for the whole-KB checks)."""
         self.split_private()
         return SnapshotStore(_Graphs(self.ox, self._base_iri, private=self.private),
                              modified=self.started)
@@ -338,22 +344,21 @@ def _move_graph(source: ox.Store, target: ox.Store, node: ox.NamedNode) -> None:
 class SnapshotStore(Store):
     """A ``Store`` answering trusted reads from one engine store, in process, no writes.
 
-    Used to hand a not-yet-published generation to code that computes metadata
-    from the data (the catalogue); ``query`` runs in process without a time limit.
+    Used to hand a not-yet-published generation to the checks that need the whole
+    KB (``build.check_cross_graph``); ``query`` runs in process without a time limit.
     """
 
     def __init__(self, graphs: _Graphs, *, modified: datetime) -> None:
         self._graphs = graphs
         self._modified = modified
 
-    def query(self, query: str, *, media_type: str, default_graph_uris: Sequence[str] = (),
-              named_graph_uris: Sequence[str] = (), timeout: float | None = None,
-              max_rows: int | None = None) -> QueryResult:
+    def query(self, query: PublicQuery) -> QueryResult:
         published = self._graphs.published()
         try:
             body, media, kind, truncated = results.run_query(
-                self._graphs.ox, query, media_type, published, published,
-                max_rows or 10**9, _PREFIX_STRINGS, union=self._graphs.union_is_published())
+                self._graphs.ox, query.text, query.media_type, published, published,
+                query.max_rows or 10**9, _PREFIX_STRINGS,
+                union=self._graphs.union_is_published())
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
         return QueryResult(body, media, kind, truncated)
@@ -372,6 +377,21 @@ class SnapshotStore(Store):
 
     def graph(self, iri: str) -> Graph:
         return self._graphs.graph(iri)
+
+    def pending_graphs(self) -> list[str]:
+        return sorted(self._graphs.pending())
+
+    def graphs_from(self, origin: str) -> set[str]:
+        return self._graphs.graphs_from(origin)
+
+    def publish_graph(self, iri: str) -> None:
+        raise StoreError("this store view is read-only")
+
+    def is_empty(self) -> bool:
+        return not self._graphs.published()
+
+    def write(self):
+        raise StoreError("this store view is read-only")
 
     def replace_graphs(self, graphs: Mapping[str, Graph], *, publish: bool = True) -> None:
         raise StoreError("this store view is read-only")
@@ -442,36 +462,28 @@ class EmbeddedStore(Store):
             return self._published
 
     # --- untrusted queries ---------------------------------------------------------
-    def query(self, query: str, *, media_type: str, default_graph_uris: Sequence[str] = (),
-              named_graph_uris: Sequence[str] = (), timeout: float | None = None,
-              max_rows: int | None = None) -> QueryResult:
+    def query(self, query: PublicQuery) -> QueryResult:
         current = self._current()
         published = current.graphs.published()
         default, named = published, published
-        if not default_graph_uris and not named_graph_uris:
-            from clusterkb.sparql import dataset_clause
-
-            clause = dataset_clause(query, self.config.base_iri)
-            if clause is not None:
-                default_graph_uris, named_graph_uris = clause
-                default, named = self._visible(default_graph_uris, published), \
-                    self._visible(named_graph_uris, published)
-        else:
-            default = self._visible(default_graph_uris, published)
-            named = self._visible(named_graph_uris, published)
+        if query.names_a_dataset:
+            default = self._visible(query.default_graph_uris, published)
+            named = self._visible(query.named_graph_uris, published)
         # The union is fast; use it when the dataset is "everything published".
         union = default is published and named is published and \
             current.graphs.union_is_published()
         request = {
             "gen_dir": str(current.directory) if current.directory else None,
-            "query": query, "media_type": media_type, "union": union,
+            "query": query.text, "media_type": query.media_type, "union": union,
             # the lists are not needed for the union (and cost IPC with thousands of graphs)
             "default": [] if union else default, "named": [] if union else named,
-            "max_rows": self.config.max_result_rows if max_rows is None else max_rows,
+            "max_rows": self.config.max_result_rows if query.max_rows is None
+            else query.max_rows,
             "prefixes": _PREFIX_STRINGS,
             "base_iri": self.config.base_iri, "max_bytes": self.config.max_result_bytes,
         }
-        return self._pool.run(request, self.config.query_timeout if timeout is None else timeout)
+        timeout = self.config.query_timeout if query.timeout is None else query.timeout
+        return self._pool.run(request, timeout)
 
     @staticmethod
     def _visible(requested: Sequence[str], published: list[str]) -> list[str]:
@@ -498,6 +510,9 @@ class EmbeddedStore(Store):
 
     def graph(self, iri: str) -> Graph:
         return self._current().graphs.graph(iri)
+
+    def graphs_from(self, origin: str) -> set[str]:
+        return self._current().graphs.graphs_from(origin)
 
     def is_empty(self) -> bool:
         """True when nothing was ever published (``serve`` then builds first)."""

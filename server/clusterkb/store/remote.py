@@ -63,11 +63,12 @@ from SPARQLWrapper.SPARQLExceptions import (
     Unauthorized,
 )
 
-from clusterkb import formats, sparql
+from clusterkb import formats
 from clusterkb.config import Config
 from clusterkb.namespaces import PREFIXES, graph_iri
 from clusterkb.store.base import (
     EngineError,
+    PublicQuery,
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
@@ -93,21 +94,6 @@ _CHUNK = 20_000
 _SRX = "{http://www.w3.org/2005/sparql-results#}"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _PREFIX_STRINGS = {name: str(ns) for name, ns in PREFIXES.items()}
-_PROLOGUE = re.compile(r"""\s+|\#[^\n]*|(?i:PREFIX)\s*[^\s:]*:\s*<[^>]*>|(?i:BASE)\s*<[^>]*>""")
-_FORM = re.compile(r"(?i)(SELECT|CONSTRUCT|DESCRIBE|ASK)\b")
-
-
-def query_form(query: str) -> str:
-    """``"graph"`` for CONSTRUCT/DESCRIBE, else ``"solutions"`` (SELECT and ASK read alike)."""
-    position = 0
-    while match := _PROLOGUE.match(query, position):
-        if match.end() == position:
-            break
-        position = match.end()
-    form = _FORM.match(query, position)
-    if form and form.group(1).upper() in {"CONSTRUCT", "DESCRIBE"}:
-        return "graph"
-    return "solutions"
 
 
 @dataclass(frozen=True)
@@ -245,36 +231,32 @@ class RemoteStore(Store):
         finally:
             response.close()
 
-    def _dataset(self, registry: _Registry, query: str, default_graph_uris: Sequence[str],
-                 named_graph_uris: Sequence[str]) -> tuple[list[str], list[str]]:
+    @staticmethod
+    def _dataset(registry: _Registry, query: PublicQuery) -> tuple[list[str], list[str]]:
         published = list(registry.published)
-        if not default_graph_uris and not named_graph_uris:
-            clause = sparql.dataset_clause(query, self.config.base_iri)
-            if clause is None:
-                return published, published
-            default_graph_uris, named_graph_uris = clause
+        if not query.names_a_dataset:
+            return published, published
         allowed = set(published)
-        return ([g for g in default_graph_uris if g in allowed],
-                [g for g in named_graph_uris if g in allowed])
+        return ([g for g in query.default_graph_uris if g in allowed],
+                [g for g in query.named_graph_uris if g in allowed])
 
     # --- untrusted queries -------------------------------------------------------------------
-    def query(self, query: str, *, media_type: str, default_graph_uris: Sequence[str] = (),
-              named_graph_uris: Sequence[str] = (), timeout: float | None = None,
-              max_rows: int | None = None) -> QueryResult:
-        limit = self.config.query_timeout if timeout is None else timeout
-        cap = self.config.max_result_rows if max_rows is None else max_rows
-        registry = self._read_registry()
-        default, named = self._dataset(registry, query, default_graph_uris, named_graph_uris)
-        if query_form(query) == "graph":
+    def query(self, query: PublicQuery) -> QueryResult:
+        limit = self.config.query_timeout if query.timeout is None else query.timeout
+        cap = self.config.max_result_rows if query.max_rows is None else query.max_rows
+        media_type = query.media_type
+        default, named = self._dataset(self._read_registry(), query)
+        text = query.text
+        if query.kind == "graph":
             deadline = time.monotonic() + limit + CLIENT_SLACK
-            triples = list(islice(self._triples(query, default, named, limit), cap + 1))
+            triples = list(islice(self._triples(text, default, named, limit), cap + 1))
             if time.monotonic() > deadline:
                 raise QueryTimeout("the engine did not answer in time")
             fmt = graph_format(media_type)
             body = ox.serialize(triples[:cap], format=fmt,
                                 prefixes=_PREFIX_STRINGS if fmt == ox.RdfFormat.TURTLE else None)
             return QueryResult(body, fmt.media_type, "graph", len(triples) > cap)
-        variables, rows, truncated, boolean = self._solutions(query, default, named, limit, cap)
+        variables, rows, truncated, boolean = self._solutions(text, default, named, limit, cap)
         fmt = solutions_format(media_type)
         if boolean is not None:
             answer = "true" if boolean else "false"

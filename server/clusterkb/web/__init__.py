@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from clusterkb import formats
 from clusterkb.config import Config
 from clusterkb.store.base import Store
 
@@ -61,6 +62,8 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
                          result_cache=caching.ResultCache(config.result_cache_bytes),
                          catalog_memo=caching.GenerationMemo(catalog.MEMO_ENTRIES))
     app_state.install(app)
+    # Templates name media types from the registry too (``registry.TURTLE.media_type``).
+    app.jinja_env.globals["registry"] = formats
 
     logs.init_app(app)  # one JSON line per request
     errors.init_app(app)  # every error body, for every route
@@ -82,7 +85,6 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     security.init_app(app)  # CSP, nosniff, frame and referrer policy on every response
     limiter = limits.RequestLimiter.for_config(app.wsgi_app, config)
     app_state.limiter = limiter  # /healthz reports its occupancy
-    app_state.refresh_legacy_keys(app)
     app.wsgi_app = limiter  # type: ignore[method-assign]
     if config.trusted_proxies > 0:
         n = config.trusted_proxies

@@ -12,10 +12,11 @@ conditional request for an unchanged page is answered ``304``.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, VOID, XSD
 
+from clusterkb import formats
 from clusterkb.catalog import Page, catalog_graph, parse_moment, timestamp
 from clusterkb.catalog_page import catalog_view
 from clusterkb.web import caching, negotiate
@@ -75,6 +76,34 @@ def _page_from_args() -> Page:
 @bp.get("/catalog")
 @bp.get("/catalog.<ext>")
 def catalog(ext: str | None = None):
+    """One page of the catalogue (Hydra paging), HTML or RDF.
+    ---
+    get:
+      summary: The DCAT-AP catalogue, paged
+      description: >-
+        Datasets and distributions of the knowledge base, one page at a time (Hydra links to
+        the others). Every answer carries `ETag` and `Last-Modified`; a conditional request for
+        an unchanged page is answered 304.
+      parameters:
+        - rdf_ext
+        - in: query
+          name: page
+          description: The page, from 1.
+          schema: {type: integer, minimum: 1}
+        - in: query
+          name: modified_since
+          description: Only datasets modified since this ISO 8601 date or date-time.
+          schema: {type: string, maxLength: 40}
+        - format
+      responses:
+        "200":
+          description: The catalogue page.
+          headers: {ETag: ETag, Last-Modified: LastModified, Link: Link}
+          content:
+            HTML: {schema: {type: string}}
+            GRAPH_FORMATS: {}
+        <<: {"304": NotModified, "400": BadRequest, "404": NotFound, "406": NotAcceptable}
+    """
     fmt = negotiate.choose(_FORMATS, forced=_forced(ext))
     page = _page_from_args()
     root = public_root()
@@ -98,7 +127,7 @@ def catalog(ext: str | None = None):
         _FORMATS[1:])
     body = render_template("catalog.html", c=catalog_view(graph, cfg.base_iri),
                            data_links=data_links)
-    response = negotiate.finish(current_app.response_class(body, mimetype="text/html"), link)
+    response = negotiate.finish(Response(body, mimetype=formats.HTML.media_type), link)
     return caching.add_headers(response, tag)
 
 
@@ -157,6 +186,25 @@ def _count(rows: list[dict]) -> Literal:
 @bp.get("/.well-known/void")
 @bp.get("/.well-known/void.<ext>")
 def void(ext: str | None = None):
+    """The VoID description with the KB's statistics, RDF only.
+    ---
+    get:
+      summary: VoID description and statistics
+      parameters:
+        - in: path
+          name: ext
+          required: true
+          description: "`ttl`, `jsonld`, `rdf` (RDF/XML) or `nt`."
+          schema: {enum: [ttl, jsonld, rdf, nt]}
+        - format
+      responses:
+        "200":
+          description: The VoID graph.
+          headers: {ETag: ETag, Last-Modified: LastModified, Link: Link}
+          content:
+            GRAPH_FORMATS: {}
+        <<: {"304": NotModified, "400": BadRequest, "404": NotFound, "406": NotAcceptable}
+    """
     formats = _FORMATS[1:]
     fmt = negotiate.choose(formats, forced=_forced(ext) if ext else None)
     root = public_root()

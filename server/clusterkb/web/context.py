@@ -6,10 +6,9 @@ caches, the slow-request limiter) used to live under string keys of
 entry. ``AppState`` names every piece and its type in one place; the factory
 (``web.create_app``) makes it, and ``state()`` is the one way to reach it.
 
-The legacy keys (``clusterkb.config``, ``clusterkb.store``,
-``clusterkb.limiter``, ``clusterkb.result_cache``, ``clusterkb.catalog_memo``)
-are still filled with the same objects for modules that have not moved to
-``state()`` yet.
+Pieces that belong to one surface (the SPARQL guard, the submissions workflow,
+its tokens and failure limiter) are fields here too, set by that surface's
+setup, so no module reaches another's state by a string key.
 """
 
 from __future__ import annotations
@@ -23,6 +22,9 @@ from clusterkb.config import Config
 from clusterkb.store.base import Store
 
 if TYPE_CHECKING:  # only for the annotations: caching and limits import this module
+    from clusterkb.sparql import QueryGuard
+    from clusterkb.submissions import Workflow
+    from clusterkb.tokens import FailureLimiter, TokenStore
     from clusterkb.validation_pool import ValidationPool
     from clusterkb.web.caching import GenerationMemo, ResultCache
     from clusterkb.web.limits import RequestLimiter
@@ -34,9 +36,11 @@ _KEY = "clusterkb.state"
 class AppState:
     """Everything the app shares between requests, built once by the app factory.
 
-    ``limiter`` is set last, when the WSGI stack around Flask is assembled, and
+    ``limiter`` is set last, when the WSGI stack around Flask is assembled,
     ``validation_pool`` on first use (an app that never validates starts no
-    worker); the other fields never change after ``create_app`` returns.
+    worker), the guard and the submission fields when their blueprint is set up
+    (they stay ``None`` on a read-only deployment without submissions); no field
+    changes after ``create_app`` returns.
     """
 
     config: Config
@@ -49,19 +53,17 @@ class AppState:
     limiter: RequestLimiter | None = None
     #: The upload validation workers, started on first use (``web.uploads.validation_pool``).
     validation_pool: ValidationPool | None = None
+    #: The SPARQL guard and its cache of analyses (``web.sparql``).
+    guard: QueryGuard | None = None
+    #: The submissions workflow, its tokens and the failed-authentication limiter
+    #: (``web.submissions``).
+    workflow: Workflow | None = None
+    tokens: TokenStore | None = None
+    auth_limiter: FailureLimiter | None = None
 
     def install(self, app: Flask) -> None:
-        """Attach to ``app`` (and fill the legacy ``app.extensions`` keys)."""
+        """Attach to ``app``: from now on ``state(app)`` returns this object."""
         app.extensions[_KEY] = self
-        self.refresh_legacy_keys(app)
-
-    def refresh_legacy_keys(self, app: Flask) -> None:
-        legacy = {"clusterkb.config": self.config, "clusterkb.store": self.store,
-                  "clusterkb.result_cache": self.result_cache,
-                  "clusterkb.catalog_memo": self.catalog_memo}
-        if self.limiter is not None:
-            legacy["clusterkb.limiter"] = self.limiter
-        app.extensions.update(legacy)
 
 
 def state(app: Flask | None = None) -> AppState:

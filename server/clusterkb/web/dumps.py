@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from flask import Blueprint, Response, abort, request, send_file
 from werkzeug.http import is_resource_modified
 
+from clusterkb import formats
 from clusterkb.store.base import Store
 from clusterkb.web.context import config, store
 from clusterkb.web.dump_files import DUMP_FORMATS, DUMP_NAMES, DumpFormat, dump_path, etag_for
@@ -40,6 +41,30 @@ def _streamed(st: Store, fmt: DumpFormat, gz: bool) -> Iterator[bytes]:
 
 @bp.get("/dump.<path:ext>")
 def dump(ext: str):
+    """One dump file, from ``var/dumps`` or streamed from the store.
+    ---
+    get:
+      summary: The whole knowledge base as one file
+      description: >-
+        Turtle, N-Triples or N-Quads (with the named graphs), each also gzipped. Conditional
+        (`If-None-Match`, `If-Modified-Since`) and range requests are answered.
+      parameters:
+        - in: path
+          name: ext
+          required: true
+          schema: {enum: [ttl, ttl.gz, nt, nt.gz, nq, nq.gz]}
+      responses:
+        "200":
+          description: The dump.
+          headers: {ETag: ETag, Last-Modified: LastModified}
+          content:
+            DUMP_FORMATS: {schema: {type: string}}
+            GZIP: {schema: {type: string, format: binary}}
+        "206": {description: The range asked for.}
+        "304": NotModified
+        "404": NotFound
+        "416": {description: The range is outside the file.}
+    """
     name = f"dump.{ext}"
     if name not in DUMP_NAMES:
         abort(404, description=f"No dump {name}; available: {', '.join(DUMP_NAMES)}")
@@ -52,7 +77,7 @@ def dump(ext: str):
         response.last_modified = modified
         return response
     fmt = DUMP_FORMATS[ext.removesuffix(".gz")]
-    mimetype = "application/gzip" if name.endswith(".gz") else fmt.media_type
+    mimetype = formats.GZIP.media_type if name.endswith(".gz") else fmt.media_type
     try:
         path = dump_path(cfg, st, name)
     except OSError as error:

@@ -19,15 +19,8 @@ from werkzeug.exceptions import HTTPException
 
 from clusterkb import formats
 from clusterkb.errors import ClientError
-from clusterkb.store.base import (
-    EngineError,
-    QueryEvaluationError,
-    QuerySyntaxError,
-    QueryTimeout,
-    StoreError,
-    WorkerCrashed,
-    query_hash,
-)
+from clusterkb.store import base as store_errors
+from clusterkb.store.base import StoreError
 from clusterkb.web import negotiate
 from clusterkb.web.context import config
 
@@ -75,15 +68,15 @@ def public_error(error: StoreError) -> ClientError:
     parse error, which depends on the query text alone, is shown; the rest goes to the log.
     """
     rid = _request_id()
-    if isinstance(error, QuerySyntaxError):
+    if isinstance(error, store_errors.QuerySyntaxError):
         return ClientError(error.public_message(), status=400, **error.where())
-    if isinstance(error, QueryEvaluationError):
+    if isinstance(error, store_errors.QueryEvaluationError):
         logger.warning("query %s failed in the engine (request %s): %s",
-                       query_hash(_query_text()), rid, error)
+                       store_errors.query_hash(_query_text()), rid, error)
         return ClientError(
             f"{error.public} (request id {rid}). The query is well-formed but the engine "
             "cannot evaluate it, e.g. it calls a function this endpoint does not have.")
-    if isinstance(error, WorkerCrashed):
+    if isinstance(error, store_errors.WorkerCrashed):
         hint = ""
         if "order" in _query_text().lower():
             hint = (" A known cause is ORDER BY over a column that mixes numbers and strings, "
@@ -93,16 +86,16 @@ def public_error(error: StoreError) -> ClientError:
             f"The query engine process stopped while running this query (request id {rid}, "
             f"query {error.query_hash}); it has been replaced and other queries are not "
             f"affected.{hint}", status=500)
-    if isinstance(error, QueryTimeout):
+    if isinstance(error, store_errors.QueryTimeout):
         return ClientError(
             f"The query ran longer than this endpoint's limit of {config().query_timeout:g} s "
             "and was stopped. Narrow it (more specific patterns, LIMIT) and try again.",
             status=503)
-    if isinstance(error, EngineError):
+    if isinstance(error, store_errors.EngineError):
         return ClientError(f"The SPARQL engine behind this service failed: {error}",
                            status=502)
-    logger.error("query %s: store error (request %s): %s", query_hash(_query_text()), rid,
-                 error)
+    logger.error("query %s: store error (request %s): %s",
+                 store_errors.query_hash(_query_text()), rid, error)
     return ClientError(f"The query engine failed (request id {rid}).", status=500)
 
 

@@ -17,6 +17,16 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
+    """Alive, and how busy the slow-request slots are.
+    ---
+    get:
+      summary: Liveness and load
+      responses:
+        "200":
+          description: Alive.
+          content:
+            JSON: {schema: Health}
+    """
     limiter = state().limiter
     busy = {} if limiter is None else {"slow_requests": limiter.running,
                                        "slow_slots": limiter.slots}

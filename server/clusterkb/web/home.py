@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 
+from clusterkb import formats
 from clusterkb.pages import home_stats
 from clusterkb.web import negotiate
 from clusterkb.web.context import store
@@ -21,9 +22,20 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 def index():
+    """The home page; the base IRI's description for RDF clients.
+    ---
+    get:
+      summary: Home page, or the base IRI as Linked Data
+      description: >-
+        Browsers (and `*/*`) get the home page; an RDF `Accept`, or `?format=`, gets the
+        description of the base IRI with the listing of what is under it.
+      parameters: [format, listing_page, listing_per_page]
+      responses: {"200": LinkedData, "304": NotModified, "400": BadRequest, "404": NotFound,
+                  "406": NotAcceptable}
+    """
     # The base IRI itself is a resource (the catalogue's homepage), so it
     # dereferences like any other; browsers get the home page.
     if negotiate.choose() is not negotiate.HTML:
         return serve_resource("")
     body = render_template("home.html", stats=home_stats(store(), local_url))
-    return negotiate.finish(Response(body, mimetype="text/html"))
+    return negotiate.finish(Response(body, mimetype=formats.HTML.media_type))

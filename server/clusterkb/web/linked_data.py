@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Response, abort, render_template, request
 from rdflib import URIRef
 
-from clusterkb import listing, pages, scheme_page
+from clusterkb import formats, listing, pages, scheme_page
 from clusterkb.describe import describe
 from clusterkb.labels import fetch_labels
 from clusterkb.resource_page import resource_view
@@ -74,7 +74,7 @@ def serve_resource(path: str, iri: str | None = None, extra=None):
         else:
             view = resource_view(graph, URIRef(iri), local_url)
             body = render_template("resource.html", r=view, data_links=data_links(stem))
-        response = negotiate.finish(Response(body, mimetype="text/html"), link)
+        response = negotiate.finish(Response(body, mimetype=formats.HTML.media_type), link)
     else:
         response = negotiate.rdf_response(graph, fmt, link)
     return caching.remember(generation, cache_key, tag, response)
@@ -131,7 +131,7 @@ def serve_listing(path: str):
             data_links=data_links(path), href=href,
             prev_url=_here(page_iri(page - 1)) if page > 1 else None,
             next_url=_here(page_iri(page + 1)) if page < view.last_page else None)
-        response = negotiate.finish(Response(body, mimetype="text/html"), link)
+        response = negotiate.finish(Response(body, mimetype=formats.HTML.media_type), link)
     else:
         graph = describe(store(), iri) + listing.to_graph(view, path or iri, page_iri)
         response = negotiate.rdf_response(graph, fmt, link)

@@ -5,7 +5,7 @@ negotiated representations, and blueprints do not import each other. The
 report is negotiated (``?format=`` wins over ``Accept``): JSON (the
 ``ValidationReport.to_json`` shape), HTML (grouped by focus node; the caller
 names the template), Turtle or JSON-LD (the SHACL report graph itself). A
-refused upload (``UploadError``) is HTML for browsers and JSON otherwise.
+refused upload (``uploads.UploadRefused``) is HTML for browsers and JSON otherwise.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from __future__ import annotations
 from flask import Response, jsonify, render_template
 
 from clusterkb import formats
+from clusterkb.uploads import UploadRefused
 from clusterkb.validation import ValidationReport, compact
 from clusterkb.web import negotiate
-from clusterkb.web.uploads import UploadError
 
 #: The report's representations, the default first.
 REPORT_FORMATS = (formats.JSON, formats.HTML, formats.TURTLE, formats.JSON_LD)
@@ -43,12 +43,12 @@ def report_response(report: ValidationReport, status: int = 200, extra: dict | N
     return negotiate.finish(response)
 
 
-def error_response(error: UploadError, template: str = "validate.html", **context) -> Response:
+def error_response(error: UploadRefused, template: str = "validate.html", **context) -> Response:
     """A refused upload, as HTML for browsers and JSON otherwise."""
     if negotiate.wants_html():
-        response = Response(render_template(template, error=error, **context), error.code,
+        response = Response(render_template(template, error=error, **context), error.status,
                             mimetype=formats.HTML.media_type)
     else:
         response = jsonify(error.to_json())
-        response.status_code = error.code
+        response.status_code = error.status
     return negotiate.finish(response)

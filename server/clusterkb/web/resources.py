@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from rdflib import Graph
 from rdflib.namespace import OWL
 
+from clusterkb import formats
 from clusterkb.labels import add_labels, iri_ref
 from clusterkb.namespaces import graph_iri
 from clusterkb.ontology_page import ontology_page
@@ -38,6 +39,27 @@ def _local_href_filter(iri: str) -> str:
 @bp.get("/id/<path:rest>")
 @bp.get("/vocab/<path:rest>")
 def resource(rest: str = ""):
+    """An IRI under ``id/`` or ``vocab/``: its description; one ending in ``/`` lists.
+    ---
+    get:
+      summary: Dereference an IRI under id/ or vocab/ (Linked Data)
+      description: >-
+        `{base}id/...` and `{base}vocab/...` as HTML or RDF, by `Accept`, a file extension
+        (`.ttl`, `.nt`, `.jsonld`, `.rdf`, `.html`) or `?format=`. An IRI ending in `/` is a
+        listing of what is under it, paged.
+
+      parameters:
+        - in: path
+          name: rest
+          description: The IRI's path after `id/` or `vocab/` (a trailing `/` lists).
+          schema: {type: string, minLength: 1}
+          examples: {cluster: {value: cluster/rohealth}, scheme: {value: organisation-types}}
+        - format
+        - listing_page
+        - listing_per_page
+      responses: {"200": LinkedData, "304": NotModified, "400": BadRequest, "404": NotFound,
+                  "406": NotAcceptable}
+    """
     prefix = request.path.lstrip("/").split("/", 1)[0]
     path = f"{prefix}/{rest}"
     return serve_resource(path)
@@ -46,7 +68,20 @@ def resource(rest: str = ""):
 @bp.get("/ontology/<path:term>")
 def ontology_term(term: str):
     """``/ontology/Term`` describes the hash IRI ``{base}ontology#Term``; a version IRI
-    (``/ontology/0.1.0``, the ontology's ``owl:versionIRI``) is the ontology itself."""
+    (``/ontology/0.1.0``, the ontology's ``owl:versionIRI``) is the ontology itself.
+    ---
+    get:
+      summary: A term of the ontology (its hash IRI), or a version IRI of the ontology
+      parameters:
+        - in: path
+          name: term
+          description: The term's local name, or the ontology's version (`0.1.0`).
+          schema: {type: string, minLength: 1}
+          examples: {class: {value: ClusterOrganisation}, version: {value: 0.1.0}}
+        - format
+      responses: {"200": LinkedData, "304": NotModified, "400": BadRequest, "404": NotFound,
+                  "406": NotAcceptable}
+    """
     stem, forced = negotiate.split_extension(term)
     if _is_version_iri(f"{config().base_iri}ontology/{stem}"):
         return _ontology(forced)
@@ -64,7 +99,23 @@ def _is_version_iri(iri: str) -> bool:
 @bp.get("/graph/")
 @bp.get("/graph/<path:rest>")
 def named_graph(rest: str = ""):
-    """A named graph's IRI: its description as HTML, its content (plus description) as RDF."""
+    """A named graph's IRI: its description as HTML, its content (plus description) as RDF.
+    ---
+    get:
+      summary: A named graph (its description and content), or the listing of graphs
+
+      parameters:
+        - in: path
+          name: rest
+          description: The graph's IRI after `graph/` (a trailing `/` lists).
+          schema: {type: string, minLength: 1}
+          example: clusters/rohealth
+        - format
+        - listing_page
+        - listing_per_page
+      responses: {"200": LinkedData, "304": NotModified, "400": BadRequest, "404": NotFound,
+                  "406": NotAcceptable}
+    """
     if rest == "" or rest.endswith("/"):
         return serve_listing(f"graph/{rest}")
     stem, _ = negotiate.split_extension(rest)
@@ -75,7 +126,14 @@ def named_graph(rest: str = ""):
 @bp.get("/shapes")
 @bp.get("/shapes.<ext>")
 def shapes(ext: str | None = None):
-    """The SHACL shapes: ``{base}shapes#Shape`` IRIs dereference to the whole shapes graph."""
+    """The SHACL shapes: ``{base}shapes#Shape`` IRIs dereference to the whole shapes graph.
+    ---
+    get:
+      summary: The SHACL shapes graph
+      parameters: [rdf_ext, format]
+      responses: {"200": LinkedData, "304": NotModified, "400": BadRequest, "404": NotFound,
+                  "406": NotAcceptable}
+    """
     base = config().base_iri
     path = f"shapes.{ext}" if ext else "shapes"
     return serve_resource(path, iri=f"{base}shapes",
@@ -93,7 +151,13 @@ def _graph_content(iri: str) -> Graph:
 @bp.get("/ontology")
 @bp.get("/ontology.<ext>")
 def ontology(ext: str | None = None):
-    """Human documentation of the ontology (HTML) or the ontology graph itself (RDF)."""
+    """Human documentation of the ontology (HTML) or the ontology graph itself (RDF).
+    ---
+    get:
+      summary: The ontology, documented (HTML) or as RDF
+      parameters: [rdf_ext, format]
+      responses: {"200": LinkedData, "400": BadRequest, "404": NotFound, "406": NotAcceptable}
+    """
     forced = None
     if ext is not None:
         _, forced = negotiate.split_extension(f"ontology.{ext}")
@@ -114,4 +178,4 @@ def _ontology(forced: negotiate.Format | None):
     add_labels(store(), graph)  # names of the external terms it reuses, where the store has them
     view = ontology_page(graph, local_url, f"{config().base_iri}ontology#")
     body = render_template("ontology.html", o=view, data_links=data_links("ontology"))
-    return negotiate.finish(Response(body, mimetype="text/html"), link)
+    return negotiate.finish(Response(body, mimetype=formats.HTML.media_type), link)

@@ -54,6 +54,53 @@ def _matches(entry: Entry, chosen: dict[str, str]) -> bool:
 
 @bp.get("/search")
 def search():
+    """Ranked matches (or everything, for an empty query), one page, with facets.
+    ---
+    get:
+      summary: Find and browse resources, with facets
+      description: >-
+        Ranked full-text search; an empty `q` lists everything that has a name. The facets
+        narrow either; each takes the last segment of the value's IRI. HTML by default,
+        JSON with `?format=json` or `Accept: application/json`.
+      parameters:
+        - in: query
+          name: q
+          description: 'Words to find (empty: browse all).'
+          schema: {type: string, maxLength: 200}
+        - in: query
+          name: kind
+          description: The kind (class), e.g. `ClusterOrganisation`, `Concept`.
+          schema: {type: string, maxLength: 200}
+        - in: query
+          name: country
+          description: The country code, e.g. `ROU`, `HUN`.
+          schema: {type: string, maxLength: 200}
+        - in: query
+          name: level
+          description: The label level, e.g. `gold`, `silver`, `bronze`.
+          schema: {type: string, maxLength: 200}
+        - in: query
+          name: sector
+          description: The sector, e.g. `business-services`.
+          schema: {type: string, maxLength: 200}
+        - in: query
+          name: type
+          description: The organisation type, e.g. `university`.
+          schema: {type: string, maxLength: 200}
+        - page
+        - per_page
+        - page_format
+      responses:
+        "200":
+          description: >-
+            One page of matches, the facets' values among all matches, links to the next
+            and previous pages.
+          content:
+            JSON: {schema: SearchResults}
+            HTML: {schema: {type: string}}
+        "400": BadRequest
+        "406": NotAcceptable
+    """
     as_json = _wants_json()
     q = request.args.get("q", "")
     if len(q) > MAX_QUERY_CHARS:
@@ -100,6 +147,6 @@ def search():
             "search.html", q=q, total=total, page=page, per_page=per_page, hits=results,
             next_url=next_url, prev_url=prev_url,
             facets=[(name, title, facet_view[name]) for name, title in FACETS],
-            chosen=chosen), mimetype="text/html")
+            chosen=chosen), mimetype=formats.HTML.media_type)
     response.vary.add("Accept")
     return response

@@ -15,9 +15,6 @@ route, so one ``after_request`` hook sets them all:
 * any cookie is ``HttpOnly``, and ``Secure`` unless the request came to
   localhost (plain-HTTP development).
 
-``safe_href`` (now in ``clusterkb.links``, importable from here too) is what a
-page may put in ``href`` for an IRI it did not mint.
-
 ``max_request_body`` is the largest body any route accepts: the WSGI server
 (waitress) buffers a whole request body before the app sees it, so it must
 refuse a larger declared ``Content-Length`` itself (413) instead of waiting
@@ -32,8 +29,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 
+from clusterkb import formats
 from clusterkb.config import Config
-from clusterkb.links import LINK_SCHEMES, safe_href  # noqa: F401 - their old home
+from clusterkb.web.uploads import FORM_OVERHEAD
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -46,13 +44,11 @@ BASE_HEADERS: tuple[tuple[str, str], ...] = (
     ("Referrer-Policy", REFERRER_POLICY),
     ("X-Frame-Options", "DENY"),
 )
-#: Room for multipart boundaries and form fields around an upload (as in ``web.uploads``).
-_FORM_OVERHEAD = 64 * 1024
 
 
 def max_request_body(config: Config) -> int:
     """The largest request body any route reads: an upload form (queries are smaller)."""
-    return max(config.max_upload_bytes + _FORM_OVERHEAD, config.max_query_bytes) + 1
+    return max(config.max_upload_bytes + FORM_OVERHEAD, config.max_query_bytes) + 1
 
 
 def is_loopback(host: str) -> bool:
@@ -77,7 +73,7 @@ def secure_headers(response: Response) -> Response:
     for name, value in BASE_HEADERS:
         headers.setdefault(name, value)
     headers["X-Content-Type-Options"] = "nosniff"
-    if response.mimetype == "text/html":
+    if response.mimetype == formats.HTML.media_type:
         headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     cookies = headers.getlist("Set-Cookie")
     if cookies:

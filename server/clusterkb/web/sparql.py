@@ -47,7 +47,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from clusterkb import formats, sparql
 from clusterkb.namespaces import CKB, SD
-from clusterkb.web import caching, negotiate, sparql_results
+from clusterkb.web import caching, context, negotiate, sparql_results
 from clusterkb.web.context import config, store
 from clusterkb.web.query_page import query_page
 from clusterkb.web.sparql_results import truncation_headers
@@ -57,7 +57,6 @@ bp = Blueprint("sparql", __name__)
 logger = logging.getLogger("clusterkb.query")
 
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
-_GUARD_KEY = "clusterkb.sparql_guard"
 #: Every result format, for the Service Description (from the registry's format IRIs).
 _RESULT_FORMATS = (*formats.RESULTS_FORMATS, *formats.GRAPH_FORMATS)
 #: Without a query: the Service Description (Turtle by default), or the query page.
@@ -70,20 +69,27 @@ _UPDATE_TYPE = formats.SPARQL_UPDATE.media_type
 @bp.record_once
 def _install_guard(state: BlueprintSetupState) -> None:
     """One guard (and its parse cache) per app, built from the app's config."""
-    cfg = state.app.extensions["clusterkb.config"]
-    state.app.extensions[_GUARD_KEY] = sparql.QueryGuard(cfg.service_allowlist,
-                                                         base_iri=cfg.base_iri)
+    app_state = context.state(state.app)
+    cfg = app_state.config
+    app_state.guard = sparql.QueryGuard(cfg.service_allowlist, base_iri=cfg.base_iri)
 
 
 def _guard() -> sparql.QueryGuard:
-    from flask import current_app
-
-    return current_app.extensions[_GUARD_KEY]
+    return context.state().guard
 
 
 @bp.route("/sparql", methods=["OPTIONS"])
 def preflight() -> Response:
-    """OPTIONS: the methods the endpoint takes; ``web/cors.py`` adds the CORS headers."""
+    """OPTIONS: the methods the endpoint takes; ``web/cors.py`` adds the CORS headers.
+    ---
+    options:
+      summary: The methods the endpoint takes (CORS preflight is answered too)
+      responses:
+        "204":
+          description: No body.
+          headers:
+            Allow: {schema: {type: string}}
+    """
     response = Response(status=204)
     response.headers["Allow"] = "GET, HEAD, POST, OPTIONS"
     return response
@@ -151,6 +157,29 @@ class _Unsupported(sparql.GuardError):
 
 @bp.route("/sparql", methods=["GET", "POST"], provide_automatic_options=False)
 def endpoint() -> Response:
+    """The SPARQL 1.1 Protocol: a query by GET or POST; without one, the Service Description.
+    ---
+    get:
+      summary: Query (SPARQL 1.1 Protocol), or the Service Description
+      parameters:
+        - in: query
+          name: query
+          description: "The SPARQL query (absent: the Service Description, or the query page)."
+          schema: {type: string}
+        - default-graph-uri
+        - named-graph-uri
+        - sparql_format
+      responses: {"200": SparqlResults, "304": NotModified, "400": BadRequest,
+                  "403": UpdateRefused, "406": NotAcceptable, "413": PayloadTooLarge,
+                  "429": TooManyRequests, "503": Unavailable}
+    post:
+      summary: Query by POST (a form, or the query as application/sparql-query)
+      parameters: [default-graph-uri, named-graph-uri, sparql_format]
+      requestBody: SparqlQuery
+      responses: {"200": SparqlResults, "400": BadRequest, "403": UpdateRefused,
+                  "406": NotAcceptable, "413": PayloadTooLarge, "415": UnsupportedMediaType,
+                  "429": TooManyRequests, "503": Unavailable}
+    """
     try:
         proto = _read_request()
     except RequestEntityTooLarge:
@@ -186,14 +215,10 @@ def endpoint() -> Response:
     early = caching.not_modified(tag) or caching.lookup(generation, cache_key, tag)
     if early is not None:
         return early
-    result = store().query(
-        text,
-        media_type=media_type,
-        default_graph_uris=proto.default_graph_uris,
-        named_graph_uris=proto.named_graph_uris,
-        timeout=cfg.query_timeout,
-        max_rows=cfg.max_result_rows,
-    )
+    result = store().query(sparql.public_query(
+        text, info, media_type=media_type,
+        default_graph_uris=proto.default_graph_uris, named_graph_uris=proto.named_graph_uris,
+        timeout=cfg.query_timeout, max_rows=cfg.max_result_rows))
     served = result.media_type or media_type
     response = Response(result.body)
     # The engine's type may already carry a charset; Flask's ``mimetype`` would add another.

@@ -17,7 +17,8 @@ from flask import Response, url_for
 from rdflib import Graph, Literal, URIRef
 
 from clusterkb import formats, sparql
-from clusterkb.describe import add_labels, pick_label, short_name
+from clusterkb.labels import fetch_labels, short_name
+from clusterkb.links import safe_href
 from clusterkb.store.base import (
     QueryEvaluationError,
     QuerySyntaxError,
@@ -28,8 +29,7 @@ from clusterkb.web import negotiate
 from clusterkb.web.context import config, store
 from clusterkb.web.errors import public_error
 from clusterkb.web.query_page import query_page
-from clusterkb.web.resources import local_url
-from clusterkb.web.security import safe_href
+from clusterkb.web.urls import local_url
 
 #: Cells whose IRI labels are looked up: enough for a page, cheap for the store.
 MAX_LABELLED = 2000
@@ -45,10 +45,10 @@ def render(text: str, proto, guard: sparql.QueryGuard) -> Response:
                            named_graph_uris=proto.named_graph_uris,
                            published_graphs=store().graphs)
         media = (formats.TURTLE if info.kind == "graph" else formats.SPARQL_JSON).media_type
-        result = store().query(text, media_type=media,
-                               default_graph_uris=proto.default_graph_uris,
-                               named_graph_uris=proto.named_graph_uris,
-                               timeout=cfg.query_timeout, max_rows=cfg.max_result_rows)
+        result = store().query(sparql.public_query(
+            text, info, media_type=media, default_graph_uris=proto.default_graph_uris,
+            named_graph_uris=proto.named_graph_uris, timeout=cfg.query_timeout,
+            max_rows=cfg.max_result_rows))
     except (sparql.GuardError, QuerySyntaxError, QueryEvaluationError, WorkerCrashed,
             QueryTimeout) as error:
         shown = error if isinstance(error, sparql.GuardError) else public_error(error)
@@ -98,25 +98,21 @@ def _term(binding: dict):
                    datatype=binding.get("datatype") if not binding.get("xml:lang") else None)
 
 
-def _labels(iris: set[URIRef]) -> Graph:
-    """Labels of the IRIs under the base IRI (the only ones the store can name)."""
+def _labels(iris: set[URIRef]) -> dict[str, str]:
+    """Names of the IRIs under the base IRI (the only ones the store can name)."""
     base = config().base_iri
-    ours = sorted(i for i in iris if str(i).startswith(base))[:MAX_LABELLED]
-    graph = Graph()
-    for iri in ours:
-        graph.add((iri, URIRef("urn:x-label-request"), iri))
-    add_labels(store(), graph)
-    return graph
+    ours = sorted(str(i) for i in iris if str(i).startswith(base))[:MAX_LABELLED]
+    return fetch_labels(store(), ours)
 
 
-def _cell(term, labels: Graph) -> dict | None:
+def _cell(term, labels: dict[str, str]) -> dict | None:
     if term is None:
         return None
     if isinstance(term, URIRef):
         local = local_url(str(term))
-        label = pick_label(labels, term) if local else None
-        return {"text": label or (short_name(str(term)) if local else str(term)),
-                "href": local or safe_href(str(term)), "iri": str(term), "external": local is None}
+        text = (labels.get(str(term)) or short_name(str(term))) if local else str(term)
+        return {"text": text, "href": local or safe_href(str(term)), "iri": str(term),
+                "external": local is None}
     if isinstance(term, Literal):
         dt = short_name(str(term.datatype)) if term.datatype else None
         return {"text": str(term), "lang": term.language,

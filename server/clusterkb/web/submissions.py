@@ -31,7 +31,6 @@ from flask import (
     Flask,
     Response,
     abort,
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -61,17 +60,17 @@ from clusterkb.tokens import (
     cluster_slug,
     limiter_key,
 )
+from clusterkb.uploads import UploadRefused
 from clusterkb.validation import compact
 from clusterkb.validation import merged_graph as merged
 from clusterkb.web import errors, negotiate
-from clusterkb.web.context import config, store
+from clusterkb.web.context import config, state, store
 from clusterkb.web.errors import json_http_error
 from clusterkb.web.reports import error_response, report_response
 from clusterkb.web.security import is_loopback
 from clusterkb.web.uploads import (
     FORM_OVERHEAD,
     FORM_TYPES,
-    UploadError,
     parse_upload,
     read_upload,
     validate_upload,
@@ -82,13 +81,12 @@ bp = Blueprint("submissions", __name__)
 
 def init_app(app: Flask) -> None:
     """Attach the workflow, tokens and limiter to ``app`` and reconcile interrupted accepts."""
-    cfg = app.extensions["clusterkb.config"]
-    workflow = Workflow(cfg, app.extensions["clusterkb.store"])
-    app.extensions["clusterkb.workflow"] = workflow
+    app_state = state(app)
+    cfg = app_state.config
+    workflow = Workflow(cfg, app_state.store)
     tokens = TokenStore.for_config(cfg)
-    app.extensions["clusterkb.tokens"] = tokens
-    app.extensions["clusterkb.auth_limiter"] = FailureLimiter(tokens,
-                                                              cfg.auth_failures_per_minute)
+    app_state.workflow, app_state.tokens = workflow, tokens
+    app_state.auth_limiter = FailureLimiter(tokens, cfg.auth_failures_per_minute)
     try:
         fixed = workflow.reconcile()
     except (StoreError, OSError, sqlite3.Error) as error:
@@ -102,7 +100,7 @@ def init_app(app: Flask) -> None:
 
 
 def workflow() -> Workflow:
-    return current_app.extensions["clusterkb.workflow"]
+    return state().workflow
 
 
 # --- authentication -------------------------------------------------------------------
@@ -135,13 +133,13 @@ def authenticate(*roles: str) -> Token:
                              "(a curator creates one with 'clusterkb token create').",
                         _challenge())
     client = request.remote_addr or "unknown"
-    limiter: FailureLimiter = current_app.extensions["clusterkb.auth_limiter"]
+    limiter = state().auth_limiter
     reservation, wait = limiter.take(limiter_key(client, secret, session=kind == "session"))
     if reservation is None:
         seconds = math.ceil(wait)
         raise AuthError(429, f"Too many failed authentication attempts from {client}; "
                              f"retry in {seconds} s.", {"Retry-After": str(seconds)})
-    tokens: TokenStore = current_app.extensions["clusterkb.tokens"]
+    tokens = state().tokens
     token = tokens.session_token(secret) if kind == "session" else tokens.authenticate(secret)
     if token is None:
         if kind == "session":
@@ -252,19 +250,43 @@ def _sub_json(sub: Submission) -> dict:
 
 @bp.post("/submissions")
 def submit():
+    """Store a valid submission about the token's own cluster as pending.
+    ---
+    post:
+      summary: Submit your cluster's profile (submitter)
+      security: [{bearerAuth: []}, {sessionCookie: []}]
+      requestBody: Upload
+      responses:
+        "201":
+          description: Stored as pending.
+          headers: {Location: Location}
+          content:
+            JSON: {schema: Submission}
+            HTML: {schema: {type: string}}
+        <<: {"400": BadRequest, "401": Unauthorized, "403": Forbidden, "413": PayloadTooLarge,
+             "415": UnsupportedMediaType}
+        "422":
+          description: "Invalid: nothing stored; the report says what to fix."
+          content:
+            JSON: {schema: RefusedSubmission}
+            HTML: {schema: {type: string}}
+            TURTLE: {schema: {type: string}}
+            JSON_LD: {schema: {type: object}}
+        <<: {"429": TooManyRequests, "503": Unavailable, "507": InsufficientStorage}
+    """
     token = authenticate(SUBMITTER)
     assert token.cluster is not None
     flow = workflow()
     flow.check_quota(token, request.content_length or 0)
     try:
         upload = read_upload()
-    except UploadError as error:
+    except UploadRefused as error:
         return error_response(error, template="submission.html", sub=None)
     flow.record_upload(token, len(upload.data))
     flow.check_quota(token, 0)
     try:
         dataset = parse_upload(upload)
-    except UploadError as error:
+    except UploadRefused as error:
         return error_response(error, template="submission.html", sub=None)
     default = dataset.default_graph.identifier
     names = [str(g.identifier) for g in dataset.graphs() if g.identifier != default and len(g)]
@@ -282,7 +304,7 @@ def submit():
     graph = prepared.graph  # the upload less the statements only the server may make
     try:
         report = validate_upload(upload, dataset)  # as /validate does: same verdict
-    except UploadError as error:
+    except UploadRefused as error:
         return error_response(error, template="submission.html", sub=None)
     missing = (URIRef(token.cluster), None, None) not in graph
     if not report.conforms or missing:
@@ -312,12 +334,27 @@ def submit():
 @bp.post("/submissions/session")
 def start_session():
     """Sign a browser in: the form's ``token`` starts a server-side session whose id
-    becomes an HttpOnly, SameSite=Strict cookie (Secure unless the host is loopback)."""
+    becomes an HttpOnly, SameSite=Strict cookie (Secure unless the host is loopback).
+    ---
+    post:
+      summary: Sign a browser in (token in a form field, or Authorization)
+      requestBody: TokenForm
+      responses:
+        "303":
+          description: "Signed in: the session cookie is set; on to the submissions."
+          headers:
+            Location: Location
+            Set-Cookie:
+              description: '`clusterkb_session`, HttpOnly, SameSite=Strict.'
+              schema: {type: string}
+        <<: {"401": Unauthorized, "403": Forbidden, "429": TooManyAuthFailures,
+             "503": Unavailable}
+    """
     if not not_cross_site():
         raise AuthError(403, "A form from another site may not sign you in.", {})
     token = authenticate(SUBMITTER, CURATOR)
     max_age = config().session_max_age
-    session_id = current_app.extensions["clusterkb.tokens"].start_session(token, max_age)
+    session_id = state().tokens.start_session(token, max_age)
     response = redirect(url_for("submissions.listing", status="pending"
                                 if token.role == CURATOR else None), 303)
     response.set_cookie(SESSION_COOKIE, session_id, max_age=max_age, httponly=True,
@@ -328,11 +365,23 @@ def start_session():
 
 @bp.post("/submissions/session/end")
 def end_session():
+    """Sign a browser out: end its session and clear the cookie.
+    ---
+    post:
+      summary: Sign a browser out (from one of this server's pages)
+      security: [{sessionCookie: []}]
+      responses:
+        "303":
+          description: "Signed out: the cookie is cleared; on to the sign-in page."
+          headers: {Location: Location}
+        "403": Forbidden
+        "503": Unavailable
+    """
     if not same_origin():
         abort(403, description="A form from another site may not sign you out.")
     session_id = request.cookies.get(SESSION_COOKIE, "").strip()
     if session_id:
-        current_app.extensions["clusterkb.tokens"].end_session(session_id)
+        state().tokens.end_session(session_id)
     response = redirect(url_for("submissions.listing"), 303)
     response.delete_cookie(SESSION_COOKIE, path="/submissions")
     return response
@@ -346,6 +395,23 @@ def _form_post() -> bool:
 
 @bp.get("/submissions")
 def listing():
+    """The submissions a token may see, newest first.
+    ---
+    get:
+      summary: List submissions (curators all, submitters their own)
+      security: [{bearerAuth: []}, {sessionCookie: []}]
+      parameters:
+        - {in: query, name: status, schema: {enum: [pending, accepted, rejected]}}
+        - page_format
+      responses:
+        "200":
+          description: The submissions (without their reports).
+          content:
+            JSON: {schema: SubmissionList}
+            HTML: {schema: {type: string}}
+        <<: {"400": BadRequest, "401": Unauthorized, "403": Forbidden,
+             "429": TooManyAuthFailures, "503": Unavailable}
+    """
     token = authenticate(SUBMITTER, CURATOR)
     status = request.args.get("status") or None
     if status is not None and status not in STATUSES:
@@ -363,6 +429,21 @@ def listing():
 
 @bp.get("/submissions/<submission_id>")
 def show(submission_id: str):
+    """One submission: status, report, who and when.
+    ---
+    get:
+      summary: One submission (its status, report, who and when)
+      security: [{bearerAuth: []}, {sessionCookie: []}]
+      parameters: [submission_id, page_format]
+      responses:
+        "200":
+          description: The submission.
+          content:
+            JSON: {schema: Submission}
+            HTML: {schema: {type: string}}
+        <<: {"404": NotFound, "401": Unauthorized, "403": Forbidden, "429": TooManyAuthFailures,
+             "503": Unavailable}
+    """
     token = authenticate(SUBMITTER, CURATOR)
     sub = _visible(workflow().get(submission_id), token)
     if negotiate.wants_html():
@@ -406,6 +487,33 @@ DIFF_FORMATS = (formats.TURTLE, formats.HTML, formats.TRIG, formats.JSON)
 
 @bp.get("/submissions/<submission_id>/diff")
 def diff(submission_id: str):
+    """What accepting would change, against the published graph.
+    ---
+    get:
+      summary: Triples added and removed against the published graph (curator)
+      security: [{bearerAuth: []}, {sessionCookie: []}]
+      parameters:
+        - submission_id
+        - {in: query, name: format, schema: {enum: [ttl, html, trig, json]}}
+        - in: query
+          name: part
+          description: 'Turtle only: which half of the diff.'
+          schema:
+            enum: [added, removed]
+      responses:
+        "200":
+          description: The diff.
+          headers:
+            X-Triples-Added: {schema: {type: string}}
+            X-Triples-Removed: {schema: {type: string}}
+          content:
+            TURTLE: {schema: {type: string}}
+            HTML: {schema: {type: string}}
+            TRIG: {schema: {type: string}}
+            JSON: {schema: Diff}
+        <<: {"400": BadRequest, "404": NotFound, "406": NotAcceptable, "401": Unauthorized,
+             "403": Forbidden, "429": TooManyAuthFailures, "503": Unavailable}
+    """
     authenticate(CURATOR)
     sub = workflow().get(submission_id)
     fmt = negotiate.choose(DIFF_FORMATS)
@@ -453,6 +561,19 @@ def _nt_lines(graph: Graph) -> list[str]:
 
 @bp.post("/submissions/<submission_id>/accept")
 def accept(submission_id: str):
+    """Publish the submission as its cluster's graph.
+    ---
+    post:
+      summary: Accept a submission and publish it as the cluster's graph (curator)
+      security: [{bearerAuth: []}, {sessionCookie: []}]
+      parameters: [submission_id]
+      requestBody: TokenForm
+      responses:
+        "200": {description: Accepted and published., content: {JSON: {schema: Submission}}}
+        <<: {"303": BackToSubmission, "401": Unauthorized, "403": Forbidden, "404": NotFound,
+             "409": Conflict, "429": TooManyAuthFailures, "503": Unavailable,
+             "507": InsufficientStorage}
+    """
     curator = authenticate(CURATOR)
     sub = workflow().accept(submission_id, curator)
     body = _sub_json(sub)
@@ -466,6 +587,32 @@ def accept(submission_id: str):
 
 @bp.post("/submissions/<submission_id>/reject")
 def reject(submission_id: str):
+    """Reject the submission with a reason.
+    ---
+    post:
+      summary: Reject a submission with a reason (curator)
+      security: [{bearerAuth: []}, {sessionCookie: []}]
+      parameters: [submission_id]
+      requestBody:
+        required: true
+        content:
+          JSON:
+            schema:
+              type: object
+              required: [reason]
+              properties:
+                reason: {type: string, minLength: 1}
+          FORM:
+            schema:
+              type: object
+              required: [reason]
+              properties: {reason: {type: string, minLength: 1}, token: {type: string}}
+      responses:
+        "200": {description: Rejected., content: {JSON: {schema: Submission}}}
+        <<: {"303": BackToSubmission, "400": BadRequest, "401": Unauthorized, "403": Forbidden,
+             "404": NotFound, "409": Conflict, "429": TooManyAuthFailures, "503": Unavailable,
+             "507": InsufficientStorage}
+    """
     curator = authenticate(CURATOR)
     reason = None
     if request.is_json:
@@ -492,7 +639,29 @@ HISTORY_FORMATS = (formats.HTML, formats.JSON)
 @bp.get("/id/cluster/<slug>/history")
 def history(slug: str):
     """The versions of a cluster's graph; with ``?from=&to=`` (a version number or
-    ``current``) also what changed between those two, as a submission's diff shows it."""
+    ``current``) also what changed between those two, as a submission's diff shows it.
+    ---
+    get:
+      summary: The versions of a cluster's graph; with from and to, what changed
+      parameters:
+        - slug
+        - page_format
+        - in: query
+          name: from
+          description: A version number or `current` (give `to` too).
+          schema: {type: string, maxLength: 20}
+        - in: query
+          name: to
+          description: A version number or `current` (give `from` too).
+          schema: {type: string, maxLength: 20}
+      responses:
+        "200":
+          description: The versions, with links to their Turtle.
+          content:
+            HTML: {schema: {type: string}}
+            JSON: {schema: History}
+        <<: {"400": BadRequest, "404": NotFound, "406": NotAcceptable, "503": Unavailable}
+    """
     fmt = negotiate.choose(HISTORY_FORMATS)
     flow = workflow()
     versions = flow.history(slug)
@@ -554,6 +723,19 @@ def _version_name(n: int | None) -> str:
 @bp.get("/id/cluster/<slug>/history/<int:n>")
 @bp.get("/id/cluster/<slug>/history/<int:n>.ttl")
 def version(slug: str, n: int):
+    """One earlier version of a cluster's graph, as Turtle.
+    ---
+    get:
+      summary: An earlier version of a cluster's graph
+      parameters: [slug]
+      responses:
+        "200":
+          description: The graph as it was.
+          content:
+            TURTLE: {schema: {type: string}}
+        "404": NotFound
+        "503": Unavailable
+    """
     graph = workflow().version_graph(slug, n)
     if graph is None:
         abort(404, description=f"No version {n} of cluster {slug!r}")

@@ -11,8 +11,8 @@ other. What this module does:
 * a body over ``config.max_upload_bytes`` is refused with 413 before it is read
   (``Content-Length``), and read with a cap when no length is given;
 * parsing and validation are ``clusterkb.uploads``'s (validation in a worker
-  of the app's ``ValidationPool``); a refusal becomes an ``UploadError``
-  (an ``HTTPException`` with the line and column when there is one).
+  of the app's ``ValidationPool``); a refusal is an ``uploads.UploadRefused``
+  (a ``ClientError`` with the line and column when there is one).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from rdflib import Dataset
 from werkzeug.exceptions import HTTPException
 
 from clusterkb import formats, uploads
-from clusterkb.errors import ClientError
 from clusterkb.rdfio import RDFTooLarge, format_for_media_type, format_for_path, read_limited
 from clusterkb.uploads import CheckedUpload, Upload, UploadRefused
 from clusterkb.validation import ValidationReport
@@ -34,51 +33,32 @@ from clusterkb.web.context import config, state
 
 #: Room for multipart boundaries and the other form fields around an upload.
 FORM_OVERHEAD = 64 * 1024
-FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+FORM_TYPES = (formats.MULTIPART.media_type, formats.FORM.media_type)
 RDF_MEDIA_TYPES = tuple(f.media_type for f in (formats.TURTLE, formats.JSON_LD, formats.RDF_XML,
                                                formats.N_TRIPLES, formats.N_QUADS, formats.TRIG))
 
-class UploadError(HTTPException):
-    """A refused upload: its status, a message, and where in the input (line, column)."""
-
-    def __init__(self, status: int, message: str, line: int | None = None,
-                 column: int | None = None) -> None:
-        super().__init__(message)
-        self.code = status
-        self.message = message
-        self.line = line
-        self.column = column
-
-    @classmethod
-    def of(cls, refused: UploadRefused) -> UploadError:
-        return cls(refused.status, refused.message, refused.line, refused.column)
-
-    def to_json(self) -> dict:
-        where = {k: v for k, v in (("line", self.line), ("column", self.column)) if v is not None}
-        return ClientError(self.message, status=self.code, **where).to_json()
-
 
 def read_upload() -> Upload:
-    """The RDF in the current request, or an ``UploadError`` (400, 413, 415)."""
+    """The RDF in the current request, or an ``UploadRefused`` (400, 413, 415)."""
     limit = config().max_upload_bytes
     mimetype = request.mimetype
     is_form = mimetype in FORM_TYPES
     length = request.content_length
     if length is not None and length > limit + (FORM_OVERHEAD if is_form else 0):
-        raise UploadError(413, f"The upload is {length} bytes; the limit is {limit} bytes.")
+        raise UploadRefused(413, f"The upload is {length} bytes; the limit is {limit} bytes.")
     if is_form:
         return _read_form(limit)
     if not mimetype:
-        raise UploadError(415, "No Content-Type: send the RDF with one of "
+        raise UploadRefused(415, "No Content-Type: send the RDF with one of "
                                + ", ".join(RDF_MEDIA_TYPES) + " (or an HTML form).")
     fmt = format_for_media_type(mimetype)
     if fmt is None:
-        raise UploadError(415, f"Unsupported Content-Type {mimetype!r}: use one of "
+        raise UploadRefused(415, f"Unsupported Content-Type {mimetype!r}: use one of "
                                + ", ".join(RDF_MEDIA_TYPES) + ", or an HTML form.")
     try:
         data = read_limited(request.stream, limit)
     except RDFTooLarge:
-        raise UploadError(413, f"The upload is larger than the limit of {limit} bytes.") \
+        raise UploadRefused(413, f"The upload is larger than the limit of {limit} bytes.") \
             from None
     return Upload(data, fmt)
 
@@ -90,7 +70,7 @@ def _read_form(limit: int) -> Upload:
     try:
         form, files = request.form, request.files
     except HTTPException as error:
-        raise UploadError(error.code or 400, error.description or "Unreadable form") from None
+        raise UploadRefused(error.code or 400, error.description or "Unreadable form") from None
     fmt_field = (form.get("format") or "").strip()
     upload = files.get("file")
     if upload is not None and upload.filename:
@@ -100,16 +80,16 @@ def _read_form(limit: int) -> Upload:
         text = form.get("data", "")
         data = text.encode("utf-8")
         if len(data) > limit:
-            raise UploadError(413, f"The pasted text is larger than the limit of {limit} bytes.")
+            raise UploadRefused(413, f"The pasted text is larger than the limit of {limit} bytes.")
         name = fmt_field
     if not data.strip():
-        raise UploadError(400, "Nothing to validate: choose a file (field 'file') or paste "
+        raise UploadRefused(400, "Nothing to validate: choose a file (field 'file') or paste "
                                "RDF (field 'data').")
     if not name:  # the form does not say: the text does
         return Upload(data, uploads.sniff_format(data), sniffed=True)
     fmt = format_for_media_type(name)
     if fmt is None:
-        raise UploadError(415, f"Unsupported format {name!r} in field 'format': use one of "
+        raise UploadRefused(415, f"Unsupported format {name!r} in field 'format': use one of "
                                + ", ".join(RDF_MEDIA_TYPES) + ".")
     return Upload(data, fmt)
 
@@ -118,28 +98,22 @@ def read_limited_or_413(stream, limit: int) -> bytes:
     try:
         return read_limited(stream, limit)
     except RDFTooLarge:
-        raise UploadError(413, f"The file is larger than the limit of {limit} bytes.") from None
+        raise UploadRefused(413, f"The file is larger than the limit of {limit} bytes.") from None
 
 
 def parse_upload(upload: Upload) -> Dataset:
-    """The upload as an rdflib Dataset, or an ``UploadError`` (400 with line and column)."""
-    try:
-        return uploads.parse_upload(upload, config())
-    except UploadRefused as refused:
-        raise UploadError.of(refused) from None
+    """The upload as an rdflib Dataset, or an ``UploadRefused`` (400 with line and column)."""
+    return uploads.parse_upload(upload, config())
 
 
 def validate_upload(upload: Upload, dataset: Dataset) -> ValidationReport:
-    """``uploads.validate_upload`` in this app's validation pool; ``UploadError`` 503 past the
+    """``uploads.validate_upload`` in this app's validation pool; ``UploadRefused`` 503 past the
     time limit. ``/validate`` and ``/submissions`` both validate through here."""
-    try:
-        return uploads.validate_upload(upload, dataset, config(), validation_pool())
-    except UploadRefused as refused:
-        raise UploadError.of(refused) from None
+    return uploads.validate_upload(upload, dataset, config(), validation_pool())
 
 
 def check_request() -> CheckedUpload:
-    """The current request's upload, read, parsed and validated (``UploadError`` if refused)."""
+    """The current request's upload, read, parsed and validated (``UploadRefused`` if refused)."""
     upload = read_upload()
     dataset = parse_upload(upload)
     return CheckedUpload(upload, dataset, validate_upload(upload, dataset))

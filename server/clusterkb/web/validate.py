@@ -29,12 +29,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from clusterkb import formats
 from clusterkb.jsonld_context import context_url
 from clusterkb.rdfio import media_type_of
+from clusterkb.uploads import UploadRefused
 from clusterkb.web.context import config
 from clusterkb.web.errors import json_http_error
 from clusterkb.web.reports import error_response, report_response
-from clusterkb.web.uploads import FORM_TYPES, RDF_MEDIA_TYPES, UploadError, check_request
+from clusterkb.web.uploads import FORM_TYPES, RDF_MEDIA_TYPES, check_request
 
 bp = Blueprint("validate", __name__)
 
@@ -43,24 +45,64 @@ bp.register_error_handler(HTTPException, json_http_error)
 
 @bp.get("/validate")
 def validate_form():
+    """The upload form.
+    ---
+    get:
+      summary: The validation form (a page for people)
+      responses: {"200": Html}
+    """
     return render_template("validate.html", formats=[(m, m) for m in RDF_MEDIA_TYPES],
                            context_iri=context_url(config()))
 
 
 @bp.get("/validate/template.json")
 def profile_template():
-    """A cluster profile in plain JSON to fill in (``REPLACE`` marks each placeholder)."""
+    """A cluster profile in plain JSON to fill in (``REPLACE`` marks each placeholder).
+    ---
+    get:
+      summary: A cluster profile in plain JSON to start from
+      responses:
+        "200":
+          description: The template (`REPLACE` marks each placeholder), as an attachment.
+          headers:
+            Content-Disposition: {schema: {type: string}}
+          content:
+            JSON: {schema: {type: object, required: ["@context"]}}
+    """
     body = render_template("profile-template.json", context_iri=context_url(config()))
-    response = Response(body, mimetype="application/json")
+    response = Response(body, mimetype=formats.JSON.media_type)
     response.headers["Content-Disposition"] = 'attachment; filename="cluster-profile.json"'
     return response
 
 
 @bp.post("/validate")
 def validate():
+    """Validate the upload against the shapes; the report is negotiated.
+    ---
+    post:
+      summary: Validate RDF against the shapes (nothing is stored)
+      description: >-
+        The report is negotiated by `Accept` or `?format=json|html|ttl|jsonld`: JSON (default),
+        HTML, or the SHACL report graph as Turtle or JSON-LD.
+      parameters:
+        - {in: query, name: format, schema: {enum: [json, html, ttl, jsonld]}}
+
+      requestBody: Upload
+
+      responses:
+        "200":
+          description: The validation report.
+          content:
+            JSON: {schema: ValidationReport}
+            HTML: {schema: {type: string}}
+            TURTLE: {schema: {type: string}}
+            JSON_LD: {schema: {type: object}}
+        <<: {"400": BadRequest, "406": NotAcceptable, "413": PayloadTooLarge,
+             "415": UnsupportedMediaType, "429": TooManyRequests, "503": Unavailable}
+    """
     try:
         checked = check_request()
-    except UploadError as error:
+    except UploadRefused as error:
         return error_response(error, formats=[(m, m) for m in RDF_MEDIA_TYPES],
                               context_iri=context_url(config()), **_form_echo())
     return report_response(checked.report, formats=[(m, m) for m in RDF_MEDIA_TYPES],
