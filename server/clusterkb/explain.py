@@ -155,7 +155,7 @@ def explain(report: ValidationReport, fmt: str, source: bytes | None,
         return result.explained(**details) if details else result
 
     return ValidationReport([explained(r) for r in report.results], report.graph,
-                            [explained(r) for r in report.criteria])
+                            [explained(r) for r in report.criteria], report.proposed)
 
 
 def _allowed_by(shapes: Graph, shape: URIRef) -> tuple[str | None, list[str] | None]:
@@ -164,7 +164,12 @@ def _allowed_by(shapes: Graph, shape: URIRef) -> tuple[str | None, list[str] | N
     if listed is not None:
         return None, [str(v) for v in Collection(shapes, listed)]
     for node in shapes.objects(shape, SH.node):
-        for prop in shapes.objects(node, SH.property):
+        # membership as a property of the node shape, or as one branch of its sh:or (the
+        # schemes that also accept a proposed concept)
+        members = list(shapes.objects(node, SH.property))
+        for alternatives in shapes.objects(node, SH["or"]):
+            members += list(Collection(shapes, alternatives))
+        for prop in members:
             if shapes.value(prop, SH.path) == SKOS.inScheme:
                 scheme = shapes.value(prop, SH.hasValue)
                 if scheme is not None:

@@ -39,6 +39,7 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import ORG, PROV, RDF, RDFS, XSD
 from rdflib.term import Node
 
+from clusterkb import proposals
 from clusterkb.config import Config
 from clusterkb.namespaces import CKB, PREFIXES, graph_iri
 from clusterkb.store.base import QuerySyntaxError, Store
@@ -191,7 +192,9 @@ class Ownership:
 
     ``own``: the submitter's published cluster graph; ``describers``: for each IRI
     the submission talks about, the published graphs in which it is a subject;
-    ``clusters``: the cluster organisations of the KB.
+    ``clusters``: the cluster organisations of the KB; ``accepted``: what the KB
+    publishes about the accepted proposed concepts the submission talks about
+    (``proposals``), which any submission may restate as it stands.
     """
 
     cluster: str
@@ -199,6 +202,7 @@ class Ownership:
     own: Graph
     describers: Mapping[str, frozenset[str]]
     clusters: frozenset[str]
+    accepted: Graph = field(default_factory=Graph)
 
     @property
     def target(self) -> str:
@@ -247,7 +251,8 @@ def scope_violations(graph: Graph, ownership: Ownership) -> list[Refusal]:
     typed = set(graph.subjects(RDF.type, CKB.ClusterOrganisation))
     refused: dict[str, Refusal] = {}
     for s, p, o in graph:
-        if str(s) in refused or _as_it_stands(graph, (s, p, o), ownership.own):
+        if str(s) in refused or _as_it_stands(graph, (s, p, o), ownership.own) \
+                or (s, p, o) in ownership.accepted:
             continue
         reason = _subject_reason(s, ownership, typed)
         if reason:
@@ -299,10 +304,15 @@ def _subject_reason(s: Node, own: Ownership, typed: set[Node]) -> str | None:
     if text == base or text.startswith((f"{base}catalog", f"{base}.well-known/",
                                         f"{base}dump")):
         return "the catalogue"
-    if text.startswith((f"{base}ontology", f"{base}vocab/", f"{base}shapes")) \
+    proposed = proposals.is_proposal(text, base)  # a concept the submitter may propose
+    if (not proposed and text.startswith((f"{base}ontology", f"{base}vocab/", f"{base}shapes"))) \
             or text.startswith(_TERM_NAMESPACES):
         return "an ontology or vocabulary term"
-    for g in sorted(own.describers.get(text, frozenset()) - {own.target}):
+    describers = own.describers.get(text, frozenset())
+    if proposed and own.target in describers:
+        # its own accepted proposal: the scheme's copy follows the cluster's description
+        describers = describers - {proposals.published_graph(base)}
+    for g in sorted(describers - {own.target}):
         if g.startswith(f"{base}graph/clusters/"):
             return f"described by another cluster's graph <{g}>"
         if g.startswith((f"{base}graph/ontology", f"{base}graph/vocab/")):
@@ -567,7 +577,18 @@ class Workflow:
                 describers.setdefault(str(row["s"]), set()).add(str(row["g"]))
         return Ownership(cluster, self.base, self.published_graph(cluster),
                          {k: frozenset(v) for k, v in describers.items()},
-                         self.known_clusters())
+                         self.known_clusters(), self._accepted_concepts(ordered))
+
+    def _accepted_concepts(self, iris: list[str]) -> Graph:
+        """What the KB publishes about those of ``iris`` that are accepted proposed concepts."""
+        wanted = [iri for iri in iris if proposals.is_proposal(iri, self.base) and _plain_iri(iri)]
+        found = Graph()
+        for start in range(0, len(wanted), 200):
+            values = " ".join(f"<{iri}>" for iri in wanted[start:start + 200])
+            found += self.store.construct(
+                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{proposals.published_graph(self.base)}>"
+                f" {{ VALUES ?s {{ {values} }} ?s ?p ?o }} }}")
+        return found
 
     def prepare(self, graph: Graph, cluster: str, graph_names: Iterable[str] = ()) -> Prepared:
         """Strip the server's records and restated triples from an upload; find refusals.
@@ -709,7 +730,8 @@ class Workflow:
         (in any processes) never read the same previous version. The store write
         publishes the new graph, saves the previous one as a history version and
         deletes the submission's pending graph, all at once; the deleted graph is
-        how recovery tells, after a crash, that the write happened.
+        how recovery tells, after a crash, that the write happened. Concepts the
+        submission proposes join their schemes in that same write (``proposals``).
         """
         with self._exclusive():
             sub = self.get(submission_id)
@@ -718,8 +740,18 @@ class Workflow:
             slug = self.slug(sub.cluster)
             target = cluster_graph(self.base, slug)
             decided = now()
-            new = strip_provenance(self.submitted_graph(sub), self.base, target)
+            submitted = self.submitted_graph(sub)
+            new = strip_provenance(submitted, self.base, target)
             self._add_provenance(new, sub, curator, target, decided)
+            published = {target: new}
+            concepts = proposals.accepted(
+                submitted, sub.report.get("proposed", []), self.base, sub.cluster,
+                proposals.note(sub.id, sub.cluster, decided), submission_graph(self.base, sub.id))
+            if len(concepts):  # the proposals join their schemes in the same write
+                scheme_graph = proposals.published_graph(self.base)
+                current = (self.store.graph(scheme_graph)
+                           if scheme_graph in set(self.store.graphs()) else Graph())
+                published[scheme_graph] = proposals.merged(current, concepts, sub.cluster)
             previous = self.published_graph(sub.cluster)
             version = None
             writes_pending: dict[str, Graph] = {}
@@ -729,7 +761,7 @@ class Workflow:
                                   self._current_generated(sub.cluster), decided, sub.id)
                 writes_pending[version.graph] = previous
             self.records.begin_accept(sub.id, curator.id, decided, version)
-            self._write({target: new}, writes_pending, [submission_graph(self.base, sub.id)])
+            self._write(published, writes_pending, [submission_graph(self.base, sub.id)])
             self.records.decide(sub.id, ACCEPTED, curator.id, decided, version=version,
                                 cluster=sub.cluster)
             return self.get(sub.id)

@@ -44,8 +44,14 @@ Why this module exists rather than calls to ``pyshacl.validate`` everywhere:
                   "line": int|None, "column": int|None,  # where, 1-based
                   "allowed": [{"value": str, "iri": str, "label": str}]|None,  # a list's values
                   "scheme": str|None}],     # IRI (and page) of that concept scheme
-     "criteria": [...]}                     # the second check (``check_criteria``), results
+     "criteria": [...],                     # the second check (``check_criteria``), results
                                             # as above, all warnings, not in counts/conforms
+     "proposed": [{"iri": str,              # a well-formed concept the upload proposes
+                   "label": str,            # its English (else any) skos:prefLabel
+                   "scheme": str,           # the scheme it is proposed for (ckb:proposedFor)
+                   "scheme_label": str}]}   # that scheme's title
+    A proposed concept is no result: it is listed apart, so that a curator sees
+    it before accepting; it joins its scheme only when the submission is accepted.
 """
 
 from __future__ import annotations
@@ -82,6 +88,7 @@ CKBSH = Namespace("https://w3id.org/clusterkb/shapes#")
 PUBLISHED_GRAPH = CKBSH.PublishedGraph
 USES_UNDEFINED_TERM = CKBSH.UsesUndefinedTerm
 CKB_NAMESPACE = "https://w3id.org/clusterkb/ontology#"
+PROPOSED_FOR = URIRef(CKB_NAMESPACE + "proposedFor")
 
 SEVERITIES = ("Violation", "Warning", "Info")
 #: Shapes of the second check (``check_criteria``), in this folder of the shapes folder.
@@ -164,6 +171,9 @@ class ValidationReport:
     #: The second check (``check_criteria``): warnings apart from the results, never
     #: counted in ``counts`` or ``conforms``.
     criteria: list[ValidationResult] = field(default_factory=list)
+    #: Well-formed concepts the data proposes for a scheme (see ``proposals``), for the
+    #: curator: {"iri", "label", "scheme", "scheme_label"}.
+    proposed: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -185,7 +195,8 @@ class ValidationReport:
     def to_json(self) -> dict:
         return {"conforms": self.conforms, "counts": self.counts,
                 "results": [r.to_dict() for r in self.results],
-                "criteria": [r.to_dict() for r in self.criteria]}
+                "criteria": [r.to_dict() for r in self.criteria],
+                "proposed": [dict(p) for p in self.proposed]}
 
     def to_turtle(self) -> str:
         return self.graph.serialize(format="turtle")
@@ -197,13 +208,15 @@ class ValidationReport:
         """A picklable form (results and the report graph as N-Triples) for worker processes."""
         return {"results": [r.to_dict() for r in self.results],
                 "criteria": [r.to_dict() for r in self.criteria],
+                "proposed": [dict(p) for p in self.proposed],
                 "graph": self.graph.serialize(format="nt", encoding="utf-8")}
 
     @classmethod
     def from_wire(cls, wire: dict) -> ValidationReport:
         graph = parse_graph(wire["graph"], "nt") if wire["graph"].strip() else Graph()
         return cls([ValidationResult.from_dict(r) for r in wire["results"]], graph,
-                   [ValidationResult.from_dict(r) for r in wire.get("criteria", [])])
+                   [ValidationResult.from_dict(r) for r in wire.get("criteria", [])],
+                   [dict(p) for p in wire.get("proposed", [])])
 
     def text(self) -> str:
         counts = self.counts
@@ -218,6 +231,11 @@ class ValidationReport:
             for result in self.criteria:
                 groups.setdefault(result.focus, []).append(result)
             lines += _text_groups(groups)
+        if self.proposed:
+            lines += ["", f"Proposed concepts ({len(self.proposed)}; a curator reviews them, and "
+                          "each joins its scheme only if the submission is accepted):"]
+            lines += [f"  [proposed] {compact(p['iri'])}  \"{p['label']}\"  for "
+                      f"{p['scheme_label'] or compact(p['scheme'])}" for p in self.proposed]
         return "\n".join(lines) + "\n"
 
 
@@ -272,6 +290,7 @@ class _Context:
     lock: threading.Lock
     concepts: dict[str, list[tuple[str, str]]]  # scheme IRI -> [(concept IRI, English label)]
     prepared: dict[str, Query] = field(default_factory=dict)  # SPARQL text -> parsed query
+    scheme_titles: dict[str, str] = field(default_factory=dict)  # scheme IRI -> English title
 
 
 class _PreparedQueryGraph(RdfLibDataGraph):
@@ -352,8 +371,10 @@ def _context(shapes_dir: Path, ontology_dir: Path, base_iri: str = DEFAULT_BASE_
     shapes_graph.shapes  # noqa: B018  (harvests and parses the shapes once, now)
     defined = frozenset(s for s in ontology.subjects(RDFS.isDefinedBy, None)
                         if isinstance(s, URIRef) and str(s).startswith(CKB_NAMESPACE))
+    titles = {str(s): _label(ontology, s) or str(s)
+              for s in ontology.subjects(RDF.type, SKOS.ConceptScheme)}
     return _Context(shapes, shapes_graph, extra, defined, threading.Lock(),
-                    _concept_lists(ontology))
+                    _concept_lists(ontology), scheme_titles=titles)
 
 
 def get_context(config: Config) -> _Context:
@@ -500,7 +521,27 @@ def _run(context: _Context, data: Graph, markers: Graph | None = None) -> Valida
     with context.lock:
         validator.shacl_graph = context.shapes_graph  # reuse the harvested shapes
         _conforms, report_graph, _text = validator.run()
-    return ValidationReport(_flatten(report_graph, data), report_graph)
+    results = _flatten(report_graph, data)
+    return ValidationReport(results, report_graph,
+                            proposed=proposals(data, results, context.scheme_titles))
+
+
+def proposals(data: Graph, results: list[ValidationResult],
+              scheme_titles: dict[str, str]) -> list[dict[str, str]]:
+    """The concepts ``data`` proposes for a scheme (``ckb:proposedFor``) that are well formed.
+
+    Well formed: no violation has the concept as its focus, so ``ckbsh:ProposedConceptShape``
+    found its type, label, scheme and IRI right. A malformed proposal is reported as
+    violations and is not listed here.
+    """
+    broken = {r.focus for r in results if r.severity == "Violation"}
+    found = []
+    for concept, scheme in sorted(set(data.subject_objects(PROPOSED_FOR))):
+        if not isinstance(concept, URIRef) or str(concept) in broken:
+            continue
+        found.append({"iri": str(concept), "label": _label(data, concept) or str(concept),
+                      "scheme": str(scheme), "scheme_label": scheme_titles.get(str(scheme), "")})
+    return found
 
 
 def _flatten(report: Graph, data: Graph) -> list[ValidationResult]:

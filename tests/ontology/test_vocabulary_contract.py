@@ -144,3 +144,31 @@ def test_sme_size_classes_are_narrower_than_sme(vocab: Graph) -> None:
     sme = concept("organisation-types", "sme")
     for slug in ("micro-enterprise", "small-enterprise", "medium-enterprise"):
         assert list(vocab.objects(concept("organisation-types", slug), SKOS.broader)) == [sme]
+
+
+#: The second level of the Frascati Manual 2015's fields of research and development (FORD):
+#: how many fields each broad field has, and some labels as the manual words them.
+FORD_SECOND_LEVEL = {"1": 7, "2": 11, "3": 5, "4": 5, "5": 9, "6": 5}
+FORD_LABELS = {
+    "1.2": "Computer and information sciences",
+    "1.5": "Earth and related environmental sciences",
+    "2.2": "Electrical engineering, electronic engineering, information engineering",
+    "4.1": "Agriculture, forestry, and fisheries",
+    "5.1": "Psychology and cognitive sciences",
+    "5.7": "Social and economic geography",
+    "6.4": "Arts (arts, history of arts, performing arts, music)",
+}
+
+
+def test_fields_of_science_hold_the_whole_ford_classification(vocab: Graph) -> None:
+    scheme = URIRef(checks.VOCAB + "fields-of-science")
+    by_code = {str(vocab.value(c, SKOS.notation)): c for c in vocab.subjects(SKOS.inScheme, scheme)}
+    assert len(by_code) == len(set(vocab.subjects(SKOS.inScheme, scheme)))  # codes unique
+    expected = set(FORD_SECOND_LEVEL) | {f"{top}.{n}" for top, count in FORD_SECOND_LEVEL.items()
+                                         for n in range(1, count + 1)}
+    assert set(by_code) == expected
+    for code, concept in by_code.items():
+        if "." in code:
+            assert list(vocab.objects(concept, SKOS.broader)) == [by_code[code.split(".")[0]]]
+    for code, label in FORD_LABELS.items():
+        assert _en(vocab, by_code[code]) == [label]

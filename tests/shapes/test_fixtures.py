@@ -43,6 +43,8 @@ PREFIXES = {
     "prov": "http://www.w3.org/ns/prov#",
     "ex": "https://example.org/",
     "graph": "https://w3id.org/clusterkb/graph/",
+    "vocab": "https://w3id.org/clusterkb/vocab/",
+    "proposed": "https://w3id.org/clusterkb/vocab/proposed/",
     **{kind: f"https://w3id.org/clusterkb/id/{path}/" for kind, path in [
         ("cluster", "cluster"), ("organisation", "organisation"), ("person", "person"),
         ("network", "network"), ("project", "project"), ("programme", "programme"),

@@ -7,8 +7,10 @@ import json
 import pytest
 from rdflib import Graph, URIRef
 
+from clusterkb import explain
 from clusterkb.validation import (
     RDFParseError,
+    ValidationReport,
     validate_bytes,
     validate_graph,
     validate_kb,
@@ -112,8 +114,9 @@ def test_counts_and_conformance(broken_report):
 
 def test_json_has_the_documented_shape(broken_report):
     document = json.loads(json.dumps(broken_report.to_json()))
-    assert set(document) == {"conforms", "counts", "results", "criteria"}
+    assert set(document) == {"conforms", "counts", "results", "criteria", "proposed"}
     assert document["criteria"] == []  # the second check runs for uploads (clusterkb.uploads)
+    assert document["proposed"] == []  # the profile proposes no concept
     assert document["conforms"] is False
     keys = {"focus", "focus_label", "path", "value", "constraint", "severity", "message", "shape",
             "field", "written", "line", "column", "allowed", "scheme"}
@@ -206,3 +209,50 @@ def test_project_documents_need_no_graph_provenance(repo_config):
     report = validate_bytes(data, "trig", repo_config)
     assert {(r.focus, r.path) for r in report.results if r.severity == "Violation"} == {
         ("https://w3id.org/clusterkb/graph/clusters/z", "http://www.w3.org/ns/prov#wasDerivedFrom")}
+
+
+# --- proposed concepts (issue 15.5) ----------------------------------------------------------
+
+PROPOSED = "https://w3id.org/clusterkb/vocab/proposed/"
+SCHEMES = "https://w3id.org/clusterkb/vocab/"
+
+
+def test_well_formed_proposals_conform_and_are_listed_apart(repo_config):
+    path = VALID / "proposed-concepts.json"
+    report = validate_bytes(path.read_bytes(), "json-ld", repo_config)
+    assert report.conforms, report.text()
+    assert report.to_json()["proposed"] == [
+        {"iri": f"{PROPOSED}support-services/access-to-laboratories",
+         "label": "Access to laboratories", "scheme": f"{SCHEMES}support-services",
+         "scheme_label": "Cluster support services"},
+        {"iri": f"{PROPOSED}technology-fields/biotechnology", "label": "Biotechnology",
+         "scheme": f"{SCHEMES}technology-fields", "scheme_label": "Technology fields"}]
+    assert not any(r.focus.startswith(PROPOSED) for r in report.results)  # no result: a list
+    assert f"[proposed] <{PROPOSED}technology-fields/biotechnology>  \"Biotechnology\"  " \
+           "for Technology fields" in report.text()
+    wire = ValidationReport.from_wire(report.to_wire())
+    assert wire.proposed == report.proposed
+
+
+def test_malformed_proposals_are_violations_and_not_listed(repo_config):
+    path = FIXTURES / "invalid" / "proposed-concepts.ttl"
+    report = validate_bytes(path.read_bytes(), "turtle", repo_config)
+    # Well formed: the field used as one, and the S3 area (used in the wrong place, which
+    # is the cluster's violation, not the proposal's). Every other one has a violation.
+    assert [(p["iri"], p["scheme"]) for p in report.proposed] == [
+        (f"{PROPOSED}s3-priority-areas/marine-biology", f"{SCHEMES}s3-priority-areas"),
+        (f"{PROPOSED}technology-fields/biotechnology", f"{SCHEMES}technology-fields")]
+
+
+def test_a_wrong_technology_field_still_gets_its_scheme_and_values(repo_config):
+    turtle = (f"@prefix ckb: <https://w3id.org/clusterkb/ontology#> .\n"
+              f"<{CLUSTER}> a ckb:ClusterOrganisation ; ckb:technologyField "
+              f"<https://example.org/biotech> .\n").encode()
+    report = explain.explain(validate_bytes(turtle, "turtle", repo_config), "turtle", None,
+                             repo_config)
+    wrong = next(r for r in report.results if (r.path or "").endswith("#technologyField"))
+    assert wrong.scheme == f"{SCHEMES}technology-fields"
+    assert {a["iri"] for a in wrong.allowed} == {
+        f"{SCHEMES}technology-fields/sensors-and-wireless-products",
+        f"{SCHEMES}technology-fields/applications-for-health"}
+    assert "vocab/proposed/technology-fields/your-slug" in wrong.message

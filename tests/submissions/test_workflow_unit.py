@@ -10,6 +10,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
+from clusterkb import proposals
 from clusterkb.config import Config
 from clusterkb.store.embedded import EmbeddedStore
 from clusterkb.submissions import (
@@ -129,6 +130,81 @@ def test_scope_refuses_owned_resources_joining_or_claiming_another_cluster():
         refused = scope_violations(graph, _ownership(_own()))
         assert [r.subject for r in refused] == [str(triples[0][0])], refused
         assert "another cluster" in refused[0].reason
+
+
+# --- proposed concepts (issue 15.5) --------------------------------------------------------
+
+SKOS_NS = "http://www.w3.org/2004/02/skos/core#"
+TECH = f"{BASE}vocab/technology-fields"
+OURS = f"{BASE}vocab/proposed/technology-fields/biotechnology"
+THEIRS = f"{BASE}vocab/proposed/technology-fields/photonics"
+PROPOSALS_GRAPH = f"{BASE}graph/vocab/proposed"
+
+
+def _proposal(graph: Graph, iri: str, label: str) -> Graph:
+    graph.add((URIRef(iri), RDF.type, URIRef(f"{SKOS_NS}Concept")))
+    graph.add((URIRef(iri), URIRef(f"{SKOS_NS}prefLabel"), Literal(label, lang="en")))
+    graph.add((URIRef(iri), URIRef(f"{CKB}proposedFor"), URIRef(TECH)))
+    return graph
+
+
+def _proposal_ownership(own: Graph) -> Ownership:
+    """ROHEALTH proposed (and got accepted) Biotechnology; Health Romania, Photonics."""
+    accepted = _proposal(_proposal(Graph(), OURS, "Biotechnology"), THEIRS, "Photonics")
+    return Ownership(ROHEALTH, BASE, own, {
+        ROHEALTH: frozenset({OWN_GRAPH}), OURS: frozenset({OWN_GRAPH, PROPOSALS_GRAPH}),
+        THEIRS: frozenset({HR_GRAPH, PROPOSALS_GRAPH}),
+    }, frozenset({ROHEALTH, HEALTH_ROMANIA}), accepted)
+
+
+def test_scope_a_new_proposed_concept_is_the_submitters_to_mint():
+    graph = _proposal(_own(), f"{BASE}vocab/proposed/technology-fields/genomics", "Genomics")
+    assert _refused(graph) == {}
+    # but not a concept in a scheme's own namespace, nor a scheme
+    for iri in (f"{TECH}/genomics", TECH):
+        graph = _own()
+        graph.add((URIRef(iri), URIRef(f"{SKOS_NS}prefLabel"), Literal("Genomics", lang="en")))
+        assert "vocabulary" in _refused(graph)[iri]
+
+
+def test_scope_an_accepted_proposal_its_proposer_may_relabel_others_only_restate():
+    own = _proposal(_own(), OURS, "Biotechnology")
+    relabelled = _proposal(_own(), OURS, "Biotechnologies")
+    assert scope_violations(relabelled, _proposal_ownership(own)) == []
+    restated = _proposal(_own(), THEIRS, "Photonics")
+    assert scope_violations(restated, _proposal_ownership(own)) == []
+    changed = _proposal(_own(), THEIRS, "Photonics and optics")
+    refused = scope_violations(changed, _proposal_ownership(own))
+    assert [r.subject for r in refused] == [THEIRS]
+    assert "another cluster's graph" in refused[0].reason
+
+
+def test_accepting_publishes_a_proposal_once_and_only_its_proposer_renews_it():
+    skos = {name: URIRef(f"{SKOS_NS}{name}") for name in ("inScheme", "prefLabel",
+                                                         "hasTopConcept", "topConceptOf")}
+    listed = [{"iri": OURS, "scheme": TECH}]
+    first = proposals.accepted(_proposal(Graph(), OURS, "Biotechnology"), listed, BASE,
+                               ROHEALTH, "note 1", f"{BASE}graph/submission/1")
+    assert (URIRef(OURS), skos["inScheme"], URIRef(TECH)) in first
+    assert (URIRef(OURS), skos["topConceptOf"], URIRef(TECH)) in first
+    assert (URIRef(TECH), skos["hasTopConcept"], URIRef(OURS)) in first
+    assert (URIRef(OURS), PROV.wasAttributedTo, URIRef(ROHEALTH)) in first
+    # Not listed by the report (not validated), or outside its scheme's namespace: nothing.
+    assert len(proposals.accepted(_proposal(Graph(), OURS, "B"), [], BASE, ROHEALTH, "n",
+                                  "s")) == 0
+    wrong = f"{BASE}vocab/proposed/s3-priority-areas/biotechnology"
+    assert len(proposals.accepted(_proposal(Graph(), wrong, "B"), [{"iri": wrong,
+                                  "scheme": TECH}], BASE, ROHEALTH, "n", "s")) == 0
+    published = proposals.merged(Graph(), first, ROHEALTH)
+    by_others = proposals.accepted(_proposal(Graph(), OURS, "Biotech"), listed, BASE,
+                                   HEALTH_ROMANIA, "note 2", f"{BASE}graph/submission/2")
+    assert isomorphic(proposals.merged(published, by_others, HEALTH_ROMANIA), published)
+    renewed = proposals.accepted(_proposal(Graph(), OURS, "Biotechnologies"), listed, BASE,
+                                 ROHEALTH, "note 3", f"{BASE}graph/submission/3")
+    again = proposals.merged(published, renewed, ROHEALTH)
+    assert set(again.objects(URIRef(OURS), skos["prefLabel"])) == {
+        Literal("Biotechnologies", lang="en")}
+    assert (URIRef(TECH), skos["hasTopConcept"], URIRef(OURS)) in again
 
 
 def test_scope_refuses_named_graphs_other_than_the_clusters_own():
