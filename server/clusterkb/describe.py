@@ -12,6 +12,7 @@ from __future__ import annotations
 from rdflib import Graph
 
 from clusterkb.labels import add_labels, iri_ref
+from clusterkb.namespaces import graph_iri
 from clusterkb.store.base import Store
 
 
@@ -37,3 +38,30 @@ def describe(store: Store, iri: str) -> Graph:
         }}""")
     add_labels(store, graph)
     return graph
+
+
+def cluster_profile(store: Store, base_iri: str, iri: str) -> Graph | None:
+    """The RDF document of the cluster ``iri``: its profile, plus what other graphs say of it.
+
+    Why not ``describe``'s view: a cluster manager downloads this document, edits one
+    value and submits it back (issue 15). ``describe`` adds what a page needs to read
+    well (names of the partners and regions it links to, the resources linking to it),
+    statements about other resources that are not the manager's to submit and that fail
+    the shapes (an untyped subject). This is the cluster's named graph, exactly as
+    validated and published, plus the statements other graphs make about the cluster
+    itself (a partner's name for it, a curator's inference), so no fact the server holds
+    about it is missing; a submission leaves those out again
+    (``submissions.Workflow.prepare``), so the round trip gives an empty diff. None when
+    ``iri`` is not a cluster with its own graph.
+    """
+    prefix = f"{base_iri}id/cluster/"
+    slug = iri[len(prefix):] if iri.startswith(prefix) else ""
+    if not slug or any(c in slug for c in "/#?"):
+        return None
+    graph = graph_iri(base_iri, f"clusters/{slug}")
+    if graph not in store.graphs():
+        return None
+    s = iri_ref(iri)
+    return store.graph(graph) + store.construct(f"""
+        CONSTRUCT {{ {s} ?p ?o . ?o ?p2 ?o2 }}
+        WHERE {{ {s} ?p ?o OPTIONAL {{ ?o ?p2 ?o2 FILTER(isBlank(?o)) }} }}""")

@@ -597,7 +597,9 @@ class Workflow:
         cluster's own graph). Triples about resources the submitter does not own
         that the KB already publishes exactly so elsewhere (the labels of concepts
         and partners in a downloaded ``/id/`` document) are dropped with a note,
-        not refused: they change nothing and are not the submitter's to keep.
+        not refused: they change nothing and are not the submitter's to keep. So are
+        triples about the cluster itself that another published graph holds and the
+        cluster's own graph does not (the cluster's ``/id/`` document carries them).
         """
         target = cluster_graph(self.base, self.slug(cluster))
         notes = []
@@ -623,6 +625,16 @@ class Workflow:
             graph = graph - restated
             notes.append(f"{len(restated)} triple(s) that other graphs of the KB already "
                          "publish, about resources this token does not own, were left out.")
+        # The cluster's /id/ document also carries what other graphs say of the cluster
+        # (a partner's name for it, a curator's inference): theirs, left where they are.
+        theirs = self._published_triples(
+            [t for t in graph if t not in ownership.own and isinstance(t[0], URIRef)
+             and ownership.owns_by_name(t[0]) and not isinstance(t[2], BNode)])
+        if len(theirs):
+            graph = graph - theirs
+            notes.append(f"{len(theirs)} triple(s) about this cluster that other graphs of "
+                         "the KB publish (not this cluster's graph) were left out; they stay "
+                         "published where they are.")
         return Prepared(graph, notes, refusals + scope_violations(graph, ownership))
 
     def _published_triples(self, triples: list[tuple]) -> Graph:

@@ -76,6 +76,7 @@ from rdflib.term import Node
 
 from clusterkb.config import DEFAULT_BASE_IRI, Config
 from clusterkb.jsonld_context import upload_contexts
+from clusterkb.labels import pick_label
 from clusterkb.namespaces import LEGAL, SH, graph_iri
 from clusterkb.rdfio import (
     RDFParseError,
@@ -97,8 +98,6 @@ CRITERIA_DIR = "criteria"
 #: JSON-LD context (``jsonld_context``): instances, concepts and graphs. The
 #: ontology and shapes namespaces are permanent and never move.
 _REBASED_PARTS = ("id/", "vocab/", "graph/")
-_LABEL_PROPERTIES = (SKOS.prefLabel, RDFS.label, SDO.name, FOAF.name, LEGAL.legalName,
-                     DCTERMS.title)
 # What validation needs from the ontology and concept schemes: types (sh:class,
 # targets), the class hierarchy, and scheme membership and hierarchy of concepts.
 _CONTEXT_PREDICATES = (RDF.type, RDFS.subClassOf, RDFS.subPropertyOf, RDFS.isDefinedBy,
@@ -587,25 +586,8 @@ def _term(node: Node) -> str:
 
 
 def _label(data: Graph, node: Node | None) -> str | None:
-    """The node's name, the same whatever the order of the graph.
-
-    The first label property (in ``_LABEL_PROPERTIES`` order) that has a literal;
-    among its values English first, then untagged, then other languages, ties
-    broken by the text itself.
-    """
-    if node is None:
-        return None
-    for prop in _LABEL_PROPERTIES:
-        labels = [o for o in data.objects(node, prop) if isinstance(o, Literal)]
-        if labels:
-            return str(min(labels, key=_label_rank))
-    return None
-
-
-def _label_rank(label: Literal) -> tuple[int, str, str]:
-    language = (label.language or "").lower()
-    rank = 0 if language == "en" or language.startswith("en-") else 1 if not language else 2
-    return rank, language, str(label)
+    """The node's name by ``labels``' one rule (stable whatever the graph's order)."""
+    return None if node is None else pick_label(data, node)
 
 
 def _path(graph: Graph, path: Node) -> str:

@@ -199,6 +199,19 @@ def test_round_trip_unchanged_then_one_value_then_accept(kb_server, slug):
     again = submit(url, submitter, download(url, slug))
     assert again.status_code == 201, again.text
     assert diff_counts(url, curator, again.json()["id"]) == (0, 0)
+    # The cluster's own IRI, dereferenced as RDF (Turtle, JSON-LD), is the same profile:
+    # it validates with no violation and comes back with an empty diff.
+    for ext, media in (("ttl", "text/turtle"), ("jsonld", "application/ld+json")):
+        body = requests.get(f"{url}/id/cluster/{slug}.{ext}", timeout=TIMEOUT).content
+        report = requests.post(f"{url}/validate", data=body, timeout=TIMEOUT,
+                               headers={"Content-Type": media,
+                                        "Accept": "application/json"}).json()
+        violations = [r for r in report["results"] if r["severity"] == "Violation"]
+        assert report["conforms"] is True and violations == [], (ext, violations[:3])
+        back = requests.post(f"{url}/submissions", data=body, timeout=TIMEOUT,
+                             headers={"Content-Type": media, **auth(submitter)})
+        assert back.status_code == 201, (ext, back.text[:500])
+        assert diff_counts(url, curator, back.json()["id"]) == (0, 0), ext
 
 
 def test_forged_provenance_is_stripped_and_never_read_back(kb_server):

@@ -14,7 +14,7 @@ from flask import Response, abort, render_template, request
 from rdflib import URIRef
 
 from clusterkb import formats, listing, pages, scheme_page
-from clusterkb.describe import describe
+from clusterkb.describe import cluster_profile, describe
 from clusterkb.labels import fetch_labels
 from clusterkb.resource_page import resource_view
 from clusterkb.search import index_of
@@ -53,8 +53,9 @@ def serve_resource(path: str, iri: str | None = None, extra=None):
     early = caching.not_modified(tag) or caching.lookup(generation, cache_key, tag)
     if early is not None:
         return early
+    profile = None if fmt is negotiate.HTML else cluster_profile(store(), config().base_iri, iri)
     try:
-        graph = describe(store(), iri)
+        graph = describe(store(), iri) if profile is None else profile
     except ValueError:
         abort(404, description=f"Not a resource IRI: {iri}")
     if extra is not None:
