@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from clusterkb import __version__
+from clusterkb import __version__, formats
 from clusterkb.config import Config
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -198,8 +198,8 @@ def load_command(files: tuple[str, ...], store_dir: str | None, graph: str | Non
 
 @main.command("dump")
 @STORE_OPTION
-@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig"]), default="nq",
-              show_default=True, help="Serialisation of the dump.")
+@click.option("--format", "fmt", type=click.Choice([f.name for f in formats.STORE_DUMP_FORMATS]),
+              default=formats.N_QUADS.name, show_default=True, help="Serialisation of the dump.")
 @click.option("--output", "output", type=click.Path(dir_okay=False, writable=True),
               default=None, help="File to write [standard output].")
 def dump_command(store_dir: str | None, fmt: str, output: str | None) -> None:

@@ -130,9 +130,7 @@ GRAPH_FORMATS: tuple[Format, ...] = (TURTLE, N_TRIPLES, JSON_LD, RDF_XML)
 RESULTS_FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML, CSV, TSV)
 #: The dumps of the whole KB (each also gzipped).
 DUMP_FORMATS: tuple[Format, ...] = (TURTLE, N_TRIPLES, N_QUADS)
-#: What ``clusterkb dump`` writes.
-EXPORT_FORMATS: tuple[Format, ...] = (N_QUADS, TRIG, TURTLE, N_TRIPLES)
-#: What a store backend streams as a dump (``Store.dump``).
+#: What a store backend streams as a dump (``Store.dump``, ``clusterkb dump --format``).
 STORE_DUMP_FORMATS: tuple[Format, ...] = (N_QUADS, TRIG, TURTLE, N_TRIPLES)
 #: What a validation report is offered as (HTML for browsers, JSON by default).
 REPORT_FORMATS: tuple[Format, ...] = (JSON, HTML, TURTLE, JSON_LD)
