@@ -141,3 +141,25 @@ def test_a_curation_graph_is_validated_with_the_clusters_it_annotates(kb):
     _append(kb, "clusters/c000002.ttl", "# an edit that keeps the data valid")
     changed = build(kb)
     assert (changed.validation.validated, changed.validation.reused) == (2, UNITS - 1)
+
+
+def test_units_that_conformed_are_kept_when_another_units_worker_fails(kb, monkeypatch):
+    """A build stopped by one unit (its worker died) keeps the verdicts of the others:
+    ``validated.json`` is written as units finish, not only at the end."""
+    from clusterkb.validation_pool import ValidationPool, ValidationUnavailable
+
+    real = ValidationPool.validate
+    broken = GEN.cluster_iri(2).rsplit("/", 1)[-1]
+
+    def validate(self, job, timeout):
+        if any(graph.endswith(f"/clusters/{broken}") for graph in job["graphs"]):
+            raise ValidationUnavailable("the validation worker failed: killed")
+        return real(self, job, timeout)
+
+    monkeypatch.setattr(ValidationPool, "validate", validate)
+    with pytest.raises(BuildError) as error:
+        build(kb)
+    assert "killed" in str(error.value)
+    monkeypatch.setattr(ValidationPool, "validate", real)
+    result = build(kb)
+    assert (result.validation.validated, result.validation.reused) == (1, UNITS - 1)
