@@ -182,7 +182,7 @@ class Query:
 
     def text(self, rng: random.Random, clusters: int) -> str:
         """The template with fresh parameters. Slots that do not change the answer
-        (``{{limit}}``, larger than any result of those queries) still make each text new to a cache."""
+        (``{{limit}}``, above any result of those queries) still make each text new."""
         values = {"cluster": f"c{rng.randrange(clusters):06d}",
                   "country": rng.choice(gen.COUNTRIES)[0],
                   "word": rng.choice(WORDS),
