@@ -167,9 +167,10 @@ def targets(results: dict) -> list[tuple[str, str, str, str]]:
         if rss:
             growth = _ratio(rss.get("late"), rss.get("early"))
             rows.append((f"server RSS <= {RSS_MAX // MIB} MiB under load, no growth",
-                         f"{n:,}", f"peak {_mib(rss['peak'])} MiB; median "
-                         f"{_mib(rss.get('early'))} -> {_mib(rss.get('late'))} MiB over "
-                         f"{_f(rss.get('minutes'))} min",
+                         f"{n:,}", f"peak {_mib(rss['peak'])} MiB with its worker processes; "
+                         f"median {_mib(rss.get('early'))} -> {_mib(rss.get('late'))} MiB over "
+                         f"{_f(rss.get('minutes'))} min; web process alone "
+                         f"{_mib(rss.get('own_early'))} -> {_mib(rss.get('own_late'))} MiB",
                          _verdict(rss["peak"], rss["peak"] <= RSS_MAX
                                   and (growth or 1) <= 1.1)))
     return rows
@@ -265,7 +266,10 @@ def _size_section(size: dict) -> list[str]:
                   "the samples, late = last fifth): " + "; ".join(
                       f"{k} peak {_mib(r.get('peak'))}" + (
                           f", {_mib(r['early'])} -> {_mib(r['late'])} over "
-                          f"{r['minutes']:.1f} min" if "early" in r else "")
+                          f"{r['minutes']:.1f} min" if "early" in r else "") + (
+                          f" (web process alone: peak {_mib(r['own_peak'])}, "
+                          f"{_mib(r['own_early'])} -> {_mib(r['own_late'])})"
+                          if "own_peak" in r else "")
                       for k, r in rss.items())]
     lines.append("")
     queries = size.get("queries", {})

@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import platform
 import random
@@ -147,7 +148,10 @@ class Server:
     def sample(self) -> int:
         rss = tree_rss(self.ps)
         self.peak_rss = max(self.peak_rss, rss)
-        self.samples.append((time.monotonic(), rss))
+        own = 0
+        with contextlib.suppress(psutil.Error):
+            own = self.ps.memory_info().rss  # the web process alone, without its workers
+        self.samples.append((time.monotonic(), rss, own))
         return rss
 
     def stop(self) -> None:
@@ -574,6 +578,7 @@ class SizeRun:
         # The queries each page needs, recorded in an app of our own over the same store.
         config = Config.from_env(self.env(CLUSTERKB_RESULT_CACHE_BYTES="0"))
         app = create_app(config)
+        logging.getLogger("clusterkb.requests").disabled = True  # the servers' logs say it
         try:
             for kind in kinds:
                 rng = random.Random(self.args.seed + 1)
@@ -581,7 +586,8 @@ class SizeRun:
                 for _ in range(3 if kind in ("cluster", "search", "catalog") else 1):
                     path, accept = self.page_paths(rng, kind)
                     status, texts = page_queries.record(app, path, accept)
-                    engine.append(page_queries.engine_ms(memory_store, texts))
+                    engine.append(page_queries.engine_ms(memory_store, texts,
+                                                         reps=5 if len(texts) < 1000 else 1))
                     counts.append(len(texts))
                 # The first request of a kind may fill a per-generation cache (the search
                 # index, the catalogue's entries); the median is what a request costs after.
@@ -686,15 +692,19 @@ class SizeRun:
         """Peak and growth of each server's RSS over the run (first vs last fifth of samples)."""
         out = {}
         for server in self.servers:
-            series = [rss for _, rss in server.samples]
+            series = [rss for _, rss, _ in server.samples]
+            own = [o for _, _, o in server.samples]
             if len(series) < 5:
                 out[server.name] = {"peak": server.peak_rss}
                 continue
             fifth = max(1, len(series) // 5)
-            times = [t for t, _ in server.samples]
+            times = [t for t, _, _ in server.samples]
             out[server.name] = {"peak": server.peak_rss,
                                 "early": statistics.median(series[fifth:2 * fifth]),
                                 "late": statistics.median(series[-fifth:]),
+                                "own_peak": max(own),
+                                "own_early": statistics.median(own[fifth:2 * fifth]),
+                                "own_late": statistics.median(own[-fifth:]),
                                 "minutes": (times[-1] - times[0]) / 60}
         return out
 
