@@ -459,8 +459,8 @@ class SizeRun:
                         "/sparql?query=ASK%7B%7D", self.work / "virtuoso.log")
         server.endpoint = server.url + "/sparql"  # type: ignore[attr-defined]
         self.servers.append(server)
-        virtuoso.wait_sql(sql_port)
-        virtuoso.bulk_load(sql_port, self.nq)
+        password = virtuoso.wait_sql(sql_port)
+        virtuoso.bulk_load(sql_port, self.nq, password)
         quads = virtuoso.count(server.endpoint)  # type: ignore[attr-defined]
         self.result["virtuoso"] = {"load_s": time.perf_counter() - t0, "quads": quads,
                                    "peak_rss": server.sample()}

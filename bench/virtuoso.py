@@ -12,6 +12,7 @@ the loopback interface only, the bench's folder the only one it may read.
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import subprocess
 import time
@@ -116,23 +117,27 @@ def command(ini: Path) -> list[str]:
     return [str(VIRTUOSO), "-f", "-c", str(ini)]
 
 
-def wait_sql(sql_port: int, timeout: float = 300) -> None:
+def wait_sql(sql_port: int, timeout: float = 300) -> str:
+    """Wait for the SQL port, then replace dba's well-known default password (the server
+    listens on the loopback only, but other local users could log in with "dba")."""
     deadline = time.monotonic() + timeout
+    password = "k" + secrets.token_hex(12)  # an SQL identifier: must not start with a digit
     while time.monotonic() < deadline:
         done = subprocess.run([str(ISQL), f"127.0.0.1:{sql_port}", "dba", "dba",
-                               "exec=SELECT 1;"], capture_output=True, text=True, check=False)
-        if done.returncode == 0:
-            return
+                               f"exec=set password dba {password};"], capture_output=True,
+                              text=True, check=False)
+        if done.returncode == 0 and "*** Error" not in done.stdout + done.stderr:
+            return password
         time.sleep(0.5)
     raise RuntimeError("Virtuoso's SQL port did not answer")
 
 
-def bulk_load(sql_port: int, nquads: Path) -> str:
+def bulk_load(sql_port: int, nquads: Path, password: str) -> str:
     """Load one N-Quads file (graphs from the quads) with the bulk loader, then checkpoint."""
     script = (f"ld_dir('{nquads.parent}', '{nquads.name}', 'urn:clusterkb:bench:default'); "
               "rdf_loader_run(); checkpoint; "
               "SELECT COUNT(*) FROM DB.DBA.LOAD_LIST WHERE ll_error IS NOT NULL;")
-    done = subprocess.run([str(ISQL), f"127.0.0.1:{sql_port}", "dba", "dba", f"exec={script}"],
+    done = subprocess.run([str(ISQL), f"127.0.0.1:{sql_port}", "dba", password, f"exec={script}"],
                           capture_output=True, text=True, check=False, timeout=7200)
     if done.returncode != 0:
         raise RuntimeError(f"Virtuoso bulk load failed: {done.stdout[-800:]}{done.stderr[-800:]}")
