@@ -30,7 +30,10 @@ namespace, which is a permanent vocabulary IRI that code and other data use.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
+import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +85,7 @@ class BuildResult:
     graphs: dict[str, int] = field(default_factory=dict)  # graph IRI -> triple count
     validation: Summary | None = None
     seconds: float = 0.0
+    rewritten: int = 0  # graphs written into the new generation (the others were unchanged)
 
     @property
     def triples(self) -> int:
@@ -92,7 +96,8 @@ class BuildResult:
         rate = self.triples / self.seconds if self.seconds else 0.0
         line = (f"{len(self.graphs)} graphs, {self.triples} triples in {self.seconds:.1f} s "
                 f"({rate:,.0f} triples/s)")
-        return line + (f"; validation: {self.validation.text()}" if self.validation else "")
+        line += f"; validation: {self.validation.text()}" if self.validation else ""
+        return line + f"; {self.rewritten} graphs written"
 
 
 def sources(config: Config) -> list[tuple[str, Path]]:
@@ -219,12 +224,58 @@ def memory_warning(config: Config) -> str | None:
     return None
 
 
+# --- what the last build wrote: graphs whose files did not change are not written again ------
+
+#: Beside ``validated.json``: the generation a build published and, per graph it wrote,
+#: the digest of its files. Only trusted while that generation is still the current one.
+BUILT = "built.json"
+
+
+def graph_digests(config: Config) -> dict[str, str]:
+    """Graph IRI -> digest of the files it is made of (and the base IRI they are read with)."""
+    files: dict[str, list[Path]] = {}
+    for name, path in sources(config):
+        files.setdefault(graph_iri(config.base_iri, name), []).append(path)
+    digests = {}
+    for iri, paths in files.items():
+        sha = hashlib.sha256(config.base_iri.encode() + b"\0")
+        for path in sorted(paths):
+            sha.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        digests[iri] = sha.hexdigest()
+    return digests
+
+
+def _built(config: Config, generation: str) -> dict[str, str]:
+    """The digests of the last build, if nothing was published since (else nothing is known)."""
+    try:
+        record = json.loads((Path(config.store_path) / BUILT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(record, dict) or record.get("generation") != generation:
+        return {}
+    graphs = record.get("graphs")
+    return graphs if isinstance(graphs, dict) else {}
+
+
+def _save_built(config: Config, generation: str, digests: dict[str, str]) -> None:
+    path = Path(config.store_path) / BUILT
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"generation": generation, "graphs": digests}, sort_keys=True),
+                   encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def build(config: Config, store: EmbeddedStore | None = None, *,
           progress: bool = False) -> BuildResult:
     """Parse, validate and publish the data folders as one new store generation.
 
     Nothing is published when a file does not parse or the data has a violation
     (in one graph, or across graphs: the generation being written is dropped).
+
+    A graph whose files are unchanged since the build that published the current
+    generation is already in the new one (it starts as a copy) and is not written
+    again; any other write since (an accepted submission, a load) makes every
+    graph be written, as the record then no longer describes the store.
     """
     started = time.monotonic()
     graphs = parse_sources(config, progress=progress)
@@ -232,16 +283,23 @@ def build(config: Config, store: EmbeddedStore | None = None, *,
     own_store = store is None
     store = store or EmbeddedStore(config)
     result = BuildResult(generation="", validation=summary)
+    digests = graph_digests(config)
     try:
+        known = _built(config, store.generation())
         with store.write() as writer:
             previous = writer.graphs_from(BUILD_ORIGIN)
             for iri, triples in tqdm(graphs.items(), desc="store", unit="graph",
                                      disable=not progress):
+                if iri in previous and iri in digests and known.get(iri) == digests[iri]:
+                    result.graphs[iri] = len(triples)
+                    continue
                 result.graphs[iri] = writer.replace_graph(iri, triples, origin=BUILD_ORIGIN)
+                result.rewritten += 1
             check_cross_graph(config, graphs, writer)
             for iri in previous - set(result.graphs):
                 writer.delete_graph(iri)
         result.generation = store.generation()
+        _save_built(config, result.generation, digests)
     finally:
         if own_store:
             store.close()

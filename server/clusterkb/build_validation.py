@@ -31,6 +31,9 @@ Incremental: ``validated.json`` beside the store generations records the hash of
 the context (ontology, vocabularies, shapes, ``kb/shared/``, base IRI and this
 validator's code) and of each unit's file that conformed. A unit whose file and
 context are unchanged is reused; a change to the context re-validates everything.
+The manifest is rewritten every few seconds while units finish (and when the
+validation stops, even on an error or Ctrl-C), so a build killed after an hour
+of validation resumes where it was rather than from nothing.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ import json
 import os
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,12 +52,15 @@ from tqdm import tqdm
 
 from clusterkb.config import Config
 from clusterkb.validation import ValidationReport, ValidationResult
-from clusterkb.validation_pool import ValidationPool
+from clusterkb.validation_pool import ValidationPool, ValidationUnavailable
 
 MANIFEST = "validated.json"
 #: A build is trusted work: one unit may take long (a file with hundreds of member
 #: counts), but a worker stuck for this long is stopped rather than waited for.
 UNIT_TIMEOUT = 900.0
+#: How often (seconds) the manifest is rewritten while units finish, so that a build
+#: stopped half way keeps the verdicts it has (each write is a few ms at 10,000 units).
+MANIFEST_EVERY = 5.0
 SHARED_PREFIX = "shared/"
 OVERLAY_PREFIX = "curation/"
 _CODE = (Path(__file__), Path(__file__).with_name("validation.py"))
@@ -81,11 +87,13 @@ class Unit:
 
 @dataclass
 class Summary:
+    """What ``validate_units`` did, for the build's one-line summary and its refusal."""
+
+    violations: list[tuple[Unit, ValidationReport]] = field(default_factory=list)
     validated: int = 0
     reused: int = 0
     warnings: int = 0
     seconds: float = 0.0
-    violations: list[tuple[Unit, ValidationReport]] = field(default_factory=list)
 
     def text(self) -> str:
         return (f"{self.validated} graphs validated, {self.reused} reused, "
@@ -214,11 +222,20 @@ def validate_units(config: Config, units: list[Unit], context: str,
                 context_triples = (kb_index if unit.overlay else index).reached(own)
             return unit, pool.validate(unit.job(graphs, context_triples), UNIT_TIMEOUT)
 
+        saved = time.monotonic()
+        failure: ValidationUnavailable | None = None
         try:
             with ThreadPoolExecutor(max_workers=min(workers(), len(todo))) as threads, tqdm(
                     total=len(todo), desc="validate", unit="graph",
                     disable=not progress) as bar:
-                for unit, report in threads.map(run, todo):
+                for future in as_completed([threads.submit(run, unit) for unit in todo]):
+                    try:
+                        unit, report = future.result()
+                    except ValidationUnavailable as error:
+                        # A worker that died or timed out: the other units still finish
+                        # and are recorded, then the build stops with this error.
+                        failure = failure or error
+                        continue
                     bar.update(1)
                     summary.validated += 1
                     summary.warnings += report.counts["Warning"]
@@ -226,9 +243,19 @@ def validate_units(config: Config, units: list[Unit], context: str,
                         passed[unit.name] = unit.digest
                     else:
                         summary.violations.append((unit, report))
+                    if time.monotonic() - saved > MANIFEST_EVERY:
+                        _save_manifest(manifest_path, context, passed)
+                        saved = time.monotonic()
         finally:
             pool.close()
-    _save_manifest(manifest_path, context, passed)
+            # Also when a unit failed or the build was interrupted: what conformed stays known.
+            _save_manifest(manifest_path, context, passed)
+        if failure is not None:
+            raise failure
+    else:
+        _save_manifest(manifest_path, context, passed)
+    order = {unit.name: i for i, unit in enumerate(todo)}
+    summary.violations.sort(key=lambda found: order[found[0].name])  # stable messages
     summary.seconds = time.monotonic() - started
     return summary
 

@@ -43,6 +43,13 @@ def neighbourhood(store: Store, iri: str, rounds: int = 2, graph: Graph | None =
     """``describe(iri)`` plus the outgoing triples of the nodes it reaches, ``rounds`` hops out.
 
     ``graph`` is ``describe(iri)`` when the caller already has it.
+
+    Another cluster organisation reached (a partner, a cluster linking to this
+    one) brings its own outgoing triples (its name, countries, types: what the
+    page shows of it) but is not expanded further: its members, projects and
+    partners are its own page's business. Without that stop, the second round
+    fetched the neighbourhoods of every partner, and a page's cost grew with
+    how connected the KB is (bench/NOTES.md).
     """
     graph = describe(store, iri) if graph is None else graph
     seen: set[URIRef] = {URIRef(iri)}
@@ -59,7 +66,8 @@ def neighbourhood(store: Store, iri: str, rounds: int = 2, graph: Graph | None =
               OPTIONAL {{ ?o ?p2 ?o2 FILTER(isBlank(?o)) }} }}""")
         frontier = set()
         for node in todo:
-            frontier |= _linked(graph, node)
+            if (node, RDF.type, CKB.ClusterOrganisation) not in graph:
+                frontier |= _linked(graph, node)
     add_labels(store, graph)
     return graph
 

@@ -141,3 +141,63 @@ def test_a_curation_graph_is_validated_with_the_clusters_it_annotates(kb):
     _append(kb, "clusters/c000002.ttl", "# an edit that keeps the data valid")
     changed = build(kb)
     assert (changed.validation.validated, changed.validation.reused) == (2, UNITS - 1)
+
+
+def test_units_that_conformed_are_kept_when_another_units_worker_fails(kb, monkeypatch):
+    """A build stopped by one unit (its worker died) keeps the verdicts of the others:
+    ``validated.json`` is written as units finish, not only at the end."""
+    from clusterkb.validation_pool import ValidationPool, ValidationUnavailable
+
+    real = ValidationPool.validate
+    broken = GEN.cluster_iri(2).rsplit("/", 1)[-1]
+
+    def validate(self, job, timeout):
+        if any(graph.endswith(f"/clusters/{broken}") for graph in job["graphs"]):
+            raise ValidationUnavailable("the validation worker failed: killed")
+        return real(self, job, timeout)
+
+    monkeypatch.setattr(ValidationPool, "validate", validate)
+    with pytest.raises(BuildError) as error:
+        build(kb)
+    assert "killed" in str(error.value)
+    monkeypatch.setattr(ValidationPool, "validate", real)
+    result = build(kb)
+    assert (result.validation.validated, result.validation.reused) == (1, UNITS - 1)
+
+
+def _graph_triples(config: Config, name: str) -> int:
+    store = EmbeddedStore(config)
+    try:
+        return len(store.graph(f"https://w3id.org/clusterkb/graph/{name}"))
+    finally:
+        store.close()
+
+
+def test_a_rebuild_writes_only_the_graph_whose_file_changed_and_the_catalogue(kb):
+    first = build(kb)
+    assert first.rewritten == len(first.graphs)  # nothing was built before
+    cluster = GEN.cluster_iri(2)
+    before = _graph_triples(kb, "clusters/c000002")
+    _append(kb, "clusters/c000002.ttl",
+            f'<{cluster}> <http://www.w3.org/2004/02/skos/core#altLabel> "renamed"@en .')
+    changed = build(kb)
+    assert changed.rewritten == 2  # clusters/c000002 and the catalogue, computed again
+    assert _graph_triples(kb, "clusters/c000002") == before + 1
+    assert changed.graphs == {**first.graphs,
+                              "https://w3id.org/clusterkb/graph/clusters/c000002": before + 1,
+                              "https://w3id.org/clusterkb/graph/catalog":
+                                  changed.graphs["https://w3id.org/clusterkb/graph/catalog"]}
+    assert "; 2 graphs written" in changed.text()
+
+
+def test_a_write_since_the_last_build_makes_the_next_build_write_every_graph(kb):
+    first = build(kb)
+    store = EmbeddedStore(kb)
+    try:  # e.g. an accepted submission: the store no longer is what the last build wrote
+        from rdflib import Graph
+        store.replace_graphs({"https://w3id.org/clusterkb/graph/clusters/c000001": Graph()})
+    finally:
+        store.close()
+    again = build(kb)
+    assert again.rewritten == len(first.graphs)
+    assert _graph_triples(kb, "clusters/c000001") > 0  # the file's data is back
