@@ -32,8 +32,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +44,9 @@ from clusterkb.build_validation import (
     Summary,
     cross_graph_shapes,
     cross_graph_violations,
+    load_digests,
     plan,
+    save_digests,
     validate_units,
     violations_text,
 )
@@ -245,26 +245,6 @@ def graph_digests(config: Config) -> dict[str, str]:
     return digests
 
 
-def _built(config: Config, generation: str) -> dict[str, str]:
-    """The digests of the last build, if nothing was published since (else nothing is known)."""
-    try:
-        record = json.loads((Path(config.store_path) / BUILT).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(record, dict) or record.get("generation") != generation:
-        return {}
-    graphs = record.get("graphs")
-    return graphs if isinstance(graphs, dict) else {}
-
-
-def _save_built(config: Config, generation: str, digests: dict[str, str]) -> None:
-    path = Path(config.store_path) / BUILT
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"generation": generation, "graphs": digests}, sort_keys=True),
-                   encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def build(config: Config, store: EmbeddedStore | None = None, *,
           progress: bool = False) -> BuildResult:
     """Parse, validate and publish the data folders as one new store generation.
@@ -285,7 +265,8 @@ def build(config: Config, store: EmbeddedStore | None = None, *,
     result = BuildResult(generation="", validation=summary)
     digests = graph_digests(config)
     try:
-        known = _built(config, store.generation())
+        known = load_digests(Path(config.store_path) / BUILT, "generation", store.generation(),
+                             "graphs")
         with store.write() as writer:
             previous = writer.graphs_from(BUILD_ORIGIN)
             for iri, triples in tqdm(graphs.items(), desc="store", unit="graph",
@@ -299,7 +280,8 @@ def build(config: Config, store: EmbeddedStore | None = None, *,
             for iri in previous - set(result.graphs):
                 writer.delete_graph(iri)
         result.generation = store.generation()
-        _save_built(config, result.generation, digests)
+        save_digests(Path(config.store_path) / BUILT, "generation", result.generation, "graphs",
+                     digests)
     finally:
         if own_store:
             store.close()

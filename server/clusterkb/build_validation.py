@@ -169,22 +169,25 @@ class _SharedIndex:
         return out
 
 
-def _load_manifest(path: Path, context: str) -> dict[str, str]:
+def load_digests(path: Path, key: str, expected: str, field: str) -> dict[str, str]:
+    """The digests a record file holds under ``field`` (``validated.json``, the build's
+    ``built.json``), if its ``key`` is ``expected``; else, or unreadable, none."""
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if not isinstance(manifest, dict) or manifest.get("context") != context:
+    if not isinstance(record, dict) or record.get(key) != expected:
         return {}
-    units = manifest.get("units")
-    return units if isinstance(units, dict) else {}
+    digests = record.get(field)
+    return digests if isinstance(digests, dict) else {}
 
 
-def _save_manifest(path: Path, context: str, units: dict[str, str]) -> None:
+def save_digests(path: Path, key: str, value: str, field: str,
+                 digests: dict[str, str]) -> None:
     """Written atomically: a crash mid-write must not make a unit look validated."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"context": context, "units": units}, indent=1, sort_keys=True),
+    tmp.write_text(json.dumps({key: value, field: digests}, indent=1, sort_keys=True),
                    encoding="utf-8")
     os.replace(tmp, path)
 
@@ -202,7 +205,7 @@ def validate_units(config: Config, units: list[Unit], context: str,
     """Validate the units not validated before with the same files and context."""
     started = time.monotonic()
     manifest_path = Path(config.store_path) / MANIFEST
-    known = _load_manifest(manifest_path, context)
+    known = load_digests(manifest_path, "context", context, "units")
     todo = [u for u in units if known.get(u.name) != u.digest]
     summary = Summary(reused=len(units) - len(todo))
     shared_units = [u for u in units if u.name == "kb/" + SHARED_PREFIX]
@@ -244,16 +247,16 @@ def validate_units(config: Config, units: list[Unit], context: str,
                     else:
                         summary.violations.append((unit, report))
                     if time.monotonic() - saved > MANIFEST_EVERY:
-                        _save_manifest(manifest_path, context, passed)
+                        save_digests(manifest_path, "context", context, "units", passed)
                         saved = time.monotonic()
         finally:
             pool.close()
             # Also when a unit failed or the build was interrupted: what conformed stays known.
-            _save_manifest(manifest_path, context, passed)
+            save_digests(manifest_path, "context", context, "units", passed)
         if failure is not None:
             raise failure
     else:
-        _save_manifest(manifest_path, context, passed)
+        save_digests(manifest_path, "context", context, "units", passed)
     order = {unit.name: i for i, unit in enumerate(todo)}
     summary.violations.sort(key=lambda found: order[found[0].name])  # stable messages
     summary.seconds = time.monotonic() - started
