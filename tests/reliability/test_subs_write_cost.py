@@ -49,7 +49,9 @@ def test_small_write_does_not_copy_the_private_store(config):
         history_size = _bytes_written_by(lambda: store.replace_graphs(
             {f"{BASE}graph/submission/x": _graph("pending", BIG)}, publish=False))
         assert history_size > 2 * 1024 * 1024  # writing the big graph itself is costly
-        after = max(_small_write(store, n) for n in range(2, 4))
+        # The least of three writes: the engine's background flushes and compactions run
+        # in this process too and land on one write or another; a copy would be in all.
+        after = min(_small_write(store, n) for n in range(2, 5))
         assert after < baseline + history_size // 10, (baseline, after, history_size)
         assert len(store.graph(f"{BASE}graph/history/clusters/c/1")) == BIG
         assert store.pending_graphs() == [f"{BASE}graph/history/clusters/c/1",
