@@ -26,7 +26,15 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SDO, SKOS
 from rdflib.term import Node
 
 from clusterkb.describe import describe
-from clusterkb.labels import add_labels, country_name, display, iri_ref, pick_label, short_name
+from clusterkb.labels import (
+    add_labels,
+    country_name,
+    display,
+    iri_ref,
+    label_triples,
+    pick_label,
+    short_name,
+)
 from clusterkb.links import safe_href
 from clusterkb.namespaces import CKB, COUNTRY, EURIO, LEGAL
 from clusterkb.store.base import Store
@@ -531,10 +539,9 @@ def home_stats(store: Store, href: Href) -> HomeStats:
         SELECT ?c ?country WHERE {{ ?c a <{CKB.ClusterOrganisation}>
           OPTIONAL {{ ?c <{DCTERMS.spatial}> ?country
                       FILTER(STRSTARTS(STR(?country), "{COUNTRY}")) }} }}""")
-    graph = Graph()
-    for r in rows:
-        graph.add((r["c"], RDF.type, CKB.ClusterOrganisation))
-    add_labels(store, graph)
+    graph = Graph()  # the clusters' names, for the view
+    for triple in label_triples(store, {str(r["c"]) for r in rows}):
+        graph.add(triple)
     view = View(graph, href)
     by_country: dict[str, list[dict]] = defaultdict(list)
     seen: set[tuple[str, str]] = set()
