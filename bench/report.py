@@ -92,8 +92,10 @@ def targets(results: dict) -> list[tuple[str, str, str, str]]:
         rows.append((f"/sparql mix throughput, 4 clients, >= {THROUGHPUT_RATIO_MIN}x oxigraph",
                      f"{n:,}", _f(t, 2), _verdict(t, (t or 0) >= THROUGHPUT_RATIO_MIN)))
         c = mix_ratio(size, "clusterkb-cached repeated", "oxigraph repeated")
+        rerun = " (measured again after the run, cache warmed first: bench/repeated_mix.py)" \
+            if size.get("repeated_mix_rerun") else ""
         rows.append((f"cache on, repeated mix throughput >= {CACHED_THROUGHPUT_MIN}x oxigraph",
-                     f"{n:,}", _f(c, 2), _verdict(c, (c or 0) >= CACHED_THROUGHPUT_MIN)))
+                     f"{n:,}", _f(c, 2) + rerun, _verdict(c, (c or 0) >= CACHED_THROUGHPUT_MIN)))
         if "virtuoso" in size.get("mix", {}):
             v = mix_ratio(size, "clusterkb", "virtuoso")
             rows.append(("/sparql mix throughput >= Virtuoso's", f"{n:,}", _f(v, 2),
