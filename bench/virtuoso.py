@@ -5,9 +5,9 @@ through its SQL console (``isql-vt``) and a checkpoint before it answers as a
 loaded store; ``run.py`` only needs "start it on these quads" and "its
 ``/sparql`` URL". Nothing here is used by clusterkb itself.
 
-The ini below is a small-machine profile: buffers sized for a few million
-quads (``NumberOfBuffers`` of 8 KB pages, about 1.3 GiB at most), listening on
-the loopback interface only, the bench's folder the only one it may read.
+The ini below listens on the loopback interface only and may read one folder;
+its buffers are sized by ``BENCH`` (a few million quads) or ``SMALL`` (the
+backend tests of ``tests/backends``, which start Virtuoso with this module too).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ ServerPort = 127.0.0.1:{sql_port}
 LiteMode = 0
 DisableUnixSocket = 1
 DisableTcpSocket = 0
-MaxClientConnections = 16
+MaxClientConnections = {connections}
 CheckpointInterval = 60
 O_DIRECT = 0
 CaseMode = 2
@@ -62,25 +62,25 @@ PrefixResultNames = 0
 RdfFreeTextRulesSize = 100
 IndexTreeMaps = 64
 MaxMemPoolSize = 200000000
-MaxQueryMem = 1G
+MaxQueryMem = {max_query_mem}
 MaxSortedTopRows = 100000
 VectorSize = 1000
 MaxVectorSize = 1000000
 AdjustVectorSize = 0
-ThreadsPerQuery = 2
+ThreadsPerQuery = {threads_per_query}
 AsyncQueueMaxThreads = 10
-NumberOfBuffers = 170000
-MaxDirtyBuffers = 130000
+NumberOfBuffers = {buffers}
+MaxDirtyBuffers = {dirty_buffers}
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = /var/lib/virtuoso-opensource-7/vsp
-MaxClientConnections = 16
+MaxClientConnections = {connections}
 DavRoot = DAV
 EnabledDavVSP = 0
 HTTPProxyEnabled = 0
 TempASPXDir = 0
-ServerThreads = 16
-MaxKeepAlives = 16
+ServerThreads = {connections}
+MaxKeepAlives = {connections}
 KeepAliveTimeout = 10
 HTTPThreadSize = 280000
 HttpPrintWarningsInOutput = 0
@@ -94,7 +94,7 @@ SQL_TXN_TIMEOUT = 0
 [SPARQL]
 ResultSetMaxRows = 1000000
 MaxQueryCostEstimationTime = 400
-MaxQueryExecutionTime = 120
+MaxQueryExecutionTime = {max_seconds}
 DeferInferenceRulesInit = 0
 """
 
@@ -103,12 +103,23 @@ def available() -> bool:
     return VIRTUOSO is not None and ISQL is not None
 
 
-def write_ini(folder: Path, data_dir: Path, sql_port: int, http_port: int) -> Path:
+#: Sizing for the benchmark (a few million quads: about 1.3 GiB of 8 KB buffers at most).
+BENCH = {"connections": 16, "threads_per_query": 2, "buffers": 170_000,
+         "dirty_buffers": 130_000, "max_query_mem": "1G", "max_seconds": 120}
+#: Sizing for the backend tests (the seed KB, a few thousand triples; about 80 MiB).
+SMALL = {"connections": 8, "threads_per_query": 1, "buffers": 10_000,
+         "dirty_buffers": 6_000, "max_query_mem": "200M", "max_seconds": 60}
+
+
+def write_ini(folder: Path, data_dir: Path, sql_port: int, http_port: int,
+              sizing: dict = BENCH) -> Path:
+    """``folder/virtuoso.ini`` (database in ``folder/db``), reading files only from
+    ``data_dir``; ``sizing`` is ``BENCH`` or ``SMALL`` (the backend tests use this too)."""
     db = folder / "db"
     db.mkdir(parents=True, exist_ok=True)
     ini = folder / "virtuoso.ini"
     ini.write_text(_INI.format(db=db, data_dir=data_dir, sql_port=sql_port,
-                               http_port=http_port), encoding="utf-8")
+                               http_port=http_port, **sizing), encoding="utf-8")
     return ini
 
 

@@ -13,6 +13,7 @@ anonymous ``SPARQL`` user is needed.
 
 from __future__ import annotations
 
+import importlib.util
 import secrets
 import shutil
 import subprocess
@@ -76,56 +77,13 @@ def start_oxigraph(workdir: Path, timeout_s: int = 30) -> Engine:
     return engine
 
 
-VIRTUOSO_INI = """\
-[Database]
-DatabaseFile = {d}/virtuoso.db
-ErrorLogFile = {d}/virtuoso.log
-LockFile = {d}/virtuoso.lck
-TransactionFile = {d}/virtuoso.trx
-xa_persistent_file = {d}/virtuoso.pxa
-ErrorLogLevel = 7
-FileExtend = 200
-MaxCheckpointRemap = 2000
-Striping = 0
-TempStorage = TempDatabase
-
-[TempDatabase]
-DatabaseFile = {d}/virtuoso-temp.db
-TransactionFile = {d}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping = 0
-
-[Parameters]
-ServerPort = 127.0.0.1:{sql_port}
-DisableUnixSocket = 1
-DisableTcpSocket = 0
-MaxClientConnections = 8
-CheckpointInterval = 60
-CaseMode = 2
-DirsAllowed = ., {d}
-ThreadsPerQuery = 1
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
-MaxQueryMem = 200M
-VADInstallDir = /usr/share/virtuoso-opensource-7/vad/
-
-[HTTPServer]
-ServerPort = 127.0.0.1:{http_port}
-ServerRoot = /var/lib/virtuoso-opensource-7/vsp
-MaxClientConnections = 8
-ServerThreads = 8
-MaxKeepAlives = 8
-KeepAliveTimeout = 10
-EnabledDavVSP = 0
-HTTPProxyEnabled = 0
-Charset = UTF-8
-
-[SPARQL]
-ResultSetMaxRows = 1000000
-MaxQueryCostEstimationTime = 400
-MaxQueryExecutionTime = 60
-DeferInferenceRulesInit = 0
-"""
+def _bench_virtuoso():
+    """``bench/virtuoso.py``, the one place that writes a Virtuoso ini (bench is no package)."""
+    spec = importlib.util.spec_from_file_location(
+        "clusterkb_bench_virtuoso", Path(__file__).resolve().parents[2] / "bench" / "virtuoso.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def virtuoso_available() -> bool:
@@ -143,9 +101,8 @@ def start_virtuoso(workdir: Path) -> Engine:
     data = workdir / "virtuoso"
     data.mkdir(parents=True, exist_ok=True)
     sql_port, http_port = free_port(), free_port()
-    ini = data / "virtuoso.ini"
-    ini.write_text(VIRTUOSO_INI.format(d=data, sql_port=sql_port, http_port=http_port),
-                   encoding="utf-8")
+    bench_virtuoso = _bench_virtuoso()
+    ini = bench_virtuoso.write_ini(data, data, sql_port, http_port, bench_virtuoso.SMALL)
     log = data / "stdout.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(["virtuoso-t", "-f", "+configfile", str(ini)], cwd=data,
