@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDFS
+from rdflib.namespace import RDF, RDFS
 
 from clusterkb.config import Config
 from clusterkb.store.embedded import EmbeddedStore
@@ -217,6 +217,37 @@ def test_a_store_write_changes_the_etag_and_the_cached_result(tmp_path: Path) ->
                                                           "If-None-Match": page.headers["ETag"]})
         assert page_after.status_code == 200 and b"New" in page_after.data
         assert b"Old" not in page_after.data
+    finally:
+        store.close()
+
+
+def test_the_home_page_is_made_once_per_generation(tmp_path: Path) -> None:
+    """Its cluster list costs queries over the whole KB: made once per store generation,
+    revalidated by ETag, made again (with the new data) after a write."""
+    config = Config(var_dir=tmp_path / "var", kb_dir=tmp_path / "kb", query_workers=1)
+    (tmp_path / "kb" / "questions").mkdir(parents=True)
+    store = EmbeddedStore(config)
+    graph_iri = "https://w3id.org/clusterkb/graph/clusters/x"
+    thing = URIRef("https://w3id.org/clusterkb/id/cluster/x")
+    cluster = URIRef("https://w3id.org/clusterkb/ontology#ClusterOrganisation")
+
+    def profile(name: str) -> Graph:
+        return Graph().add((thing, RDF.type, cluster)).add((thing, RDFS.label, Literal(name)))
+
+    try:
+        store.replace_graphs({graph_iri: profile("Old Cluster")})
+        client = create_app(config, store).test_client()
+        html = {"Accept": "text/html"}
+        first = client.get("/", headers=html)
+        assert first.status_code == 200 and b"Old Cluster" in first.data
+        assert first.headers["X-Cache"] == "miss"
+        assert client.get("/", headers=html).headers["X-Cache"] == "hit"
+        unchanged = client.get("/", headers={**html, "If-None-Match": first.headers["ETag"]})
+        assert unchanged.status_code == 304
+        store.replace_graphs({graph_iri: profile("New Cluster")})
+        after = client.get("/", headers={**html, "If-None-Match": first.headers["ETag"]})
+        assert after.status_code == 200 and after.headers["X-Cache"] == "miss"
+        assert b"New Cluster" in after.data and b"Old Cluster" not in after.data
     finally:
         store.close()
 
