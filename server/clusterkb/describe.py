@@ -58,10 +58,10 @@ def cluster_profile(store: Store, base_iri: str, iri: str) -> Graph | None:
     slug = iri[len(prefix):] if iri.startswith(prefix) else ""
     if not slug or any(c in slug for c in "/#?"):
         return None
-    graph = graph_iri(base_iri, f"clusters/{slug}")
-    if graph not in store.graphs():
+    profile = store.graph(graph_iri(base_iri, f"clusters/{slug}"))  # no list of every graph
+    if not len(profile):
         return None
     s = iri_ref(iri)
-    return store.graph(graph) + store.construct(f"""
+    return profile + store.construct(f"""
         CONSTRUCT {{ {s} ?p ?o . ?o ?p2 ?o2 }}
         WHERE {{ {s} ?p ?o OPTIONAL {{ ?o ?p2 ?o2 FILTER(isBlank(?o)) }} }}""")

@@ -39,7 +39,17 @@ def error_response(error: ClientError) -> Response:
     elif kind is formats.TEXT:
         response = Response(error.message + "\n", mimetype=formats.TEXT.media_type)
     else:
-        response = jsonify(error.to_json())
+        return json_response(error)
+    return _with_status(response, error)
+
+
+def json_response(error: ClientError) -> Response:
+    """The JSON body of ``error`` with its status and headers (for a page that answers
+    browsers itself, such as the validation form, and JSON to everyone else)."""
+    return _with_status(jsonify(error.to_json()), error)
+
+
+def _with_status(response: Response, error: ClientError) -> Response:
     response.status_code = error.status
     response.headers.update(error.headers)
     response.vary.add("Accept")

@@ -15,7 +15,7 @@ from flask import Response, jsonify, render_template
 from clusterkb import formats
 from clusterkb.uploads import UploadRefused
 from clusterkb.validation import ValidationReport, compact
-from clusterkb.web import negotiate
+from clusterkb.web import errors, negotiate
 
 #: The report's representations, the default first.
 REPORT_FORMATS = (formats.JSON, formats.HTML, formats.TURTLE, formats.JSON_LD)
@@ -49,6 +49,5 @@ def error_response(error: UploadRefused, template: str = "validate.html", **cont
         response = Response(render_template(template, error=error, **context), error.status,
                             mimetype=formats.HTML.media_type)
     else:
-        response = jsonify(error.to_json())
-        response.status_code = error.status
+        response = errors.json_response(error)
     return negotiate.finish(response)
