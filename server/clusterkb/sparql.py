@@ -88,7 +88,9 @@ class QueryInfo:
     ``services`` holds the IRI of each ``SERVICE``
     (``None`` for ``SERVICE ?var`` or a target the guard cannot read);
     ``from_graphs`` / ``from_named`` the IRIs of the dataset clauses, resolved
-    against the query's prefixes and base.
+    against the query's prefixes and base; ``variable_order`` for ``SELECT *``
+    the names of the query's variables in the order they first appear (empty
+    otherwise: an explicit projection already fixes the columns).
     """
 
     form: str  # SELECT, ASK, CONSTRUCT, DESCRIBE
@@ -96,6 +98,7 @@ class QueryInfo:
     services: tuple[str | None, ...] = ()
     from_graphs: tuple[str, ...] = ()
     from_named: tuple[str, ...] = ()
+    variable_order: tuple[str, ...] = ()
 
 
 def resolve_iri(reference: str, base: str | None) -> str:
@@ -288,7 +291,24 @@ def analyse_query(text: str, base_iri: str | None = None) -> QueryInfo:
                                    "read: name it with a full IRI or a declared prefix.")
             (from_named if named else from_graphs).append(iri)
     return QueryInfo(form, _FORMS[form], tuple(services),
-                     tuple(from_graphs), tuple(from_named))
+                     tuple(from_graphs), tuple(from_named),
+                     _star_order(toks, start) if form == "SELECT" else ())
+
+
+def _star_order(toks: list[Token], select: int) -> tuple[str, ...]:
+    """For ``SELECT [DISTINCT|REDUCED] *``: each variable's name, in order of first appearance.
+
+    Why: SPARQL leaves the column order of ``SELECT *`` open and Oxigraph sorts the
+    names, so ``SELECT * { ?s ?p ?o }`` came back as ``o, p, s``; people (and Jena,
+    RDF4J, Virtuoso) expect the order in which the query mentions them. Names the
+    engine does not project (a subquery's hidden variables) are simply not used.
+    """
+    i = select + 1
+    if i < len(toks) and _keyword_part(toks[i]) in ("distinct", "reduced"):
+        i += 1
+    if i >= len(toks) or toks[i].text != "*":
+        return ()
+    return tuple(dict.fromkeys(t.text[1:] for t in toks[i + 1:] if t.kind == "var"))
 
 
 class QueryGuard:
@@ -373,4 +393,5 @@ def public_query(text: str, info: QueryInfo, *, media_type: str,
         default, named = tuple(default_graph_uris), tuple(named_graph_uris)
     else:
         default, named = info.from_graphs, info.from_named
-    return PublicQuery(text, info.kind, media_type, default, named, timeout, max_rows)
+    return PublicQuery(text, info.kind, media_type, default, named, timeout, max_rows,
+                       info.variable_order)

@@ -9,12 +9,14 @@ and from the protocol specs, so the three backends must agree.
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from xml.dom.minidom import Document
 
 import pytest
 import requests
 from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, RDF, SKOS
 from SPARQLWrapper import CSV, JSON, TSV, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
@@ -60,6 +62,33 @@ def test_select_in_every_results_format(backend_server):
     assert tsv_text.splitlines()[0] == "?label" and '"RoHealth"@en' in tsv_text.splitlines()
 
 
+STAR_QUERY = f"""SELECT * WHERE {{
+  BIND(<{ROHEALTH}> AS ?zcluster)
+  ?zcluster <{SKOS.altLabel}> ?middle .
+  OPTIONAL {{ ?zcluster a ?alpha }}
+}} LIMIT 1"""
+
+
+def test_select_star_keeps_the_querys_variable_order(backend_server):
+    """``SELECT *`` columns in the order the query first names them, not sorted (the
+    names are chosen so that alphabetical order differs from the query's)."""
+    url = backend_server.url
+    expected = ["zcluster", "middle", "alpha"]
+    result = client(url, STAR_QUERY, JSON).query().convert()
+    assert result["head"]["vars"] == expected
+    assert set(result["results"]["bindings"][0]) == set(expected)
+    xml = client(url, STAR_QUERY, XML).query().convert()
+    assert [v.getAttribute("name") for v in xml.getElementsByTagName("variable")] == expected
+    csv_text = client(url, STAR_QUERY, CSV).query().convert().decode("utf-8")
+    assert csv_text.splitlines()[0] == ",".join(expected)
+    tsv_text = client(url, STAR_QUERY, TSV).query().convert().decode("utf-8")
+    assert tsv_text.splitlines()[0] == "\t".join(f"?{v}" for v in expected)
+    # An explicit projection is the client's order, whatever the engine prefers.
+    projected = STAR_QUERY.replace("SELECT *", "SELECT ?middle ?alpha ?zcluster")
+    assert client(url, projected, JSON).query().convert()["head"]["vars"] == \
+        ["middle", "alpha", "zcluster"]
+
+
 def test_ask_true_and_false(backend_server):
     url = backend_server.url
     yes = f"ASK {{ <{ROHEALTH}> a <{CKB}ClusterOrganisation> }}"
@@ -83,6 +112,34 @@ def test_construct_in_every_graph_format(backend_server, media, rdflib_format):
     graph = Graph().parse(data=response.content, format=rdflib_format)
     assert (URIRef(ROHEALTH), SKOS.altLabel, Literal("RoHealth", lang="en")) in graph
     assert (URIRef(ROHEALTH), RDF.type, URIRef(f"{CKB}ClusterOrganisation")) in graph
+
+
+@pytest.mark.parametrize("form", ["CONSTRUCT", "DESCRIBE"])
+def test_graph_results_as_json_ld_are_compacted_with_a_context(backend_server, form):
+    """Issue 19.10: not the engine's expanded JSON-LD (full IRIs as keys, no ``@context``)
+    but compacted: the prefixes inline by default (a JSON-LD processor needs no fetch),
+    or the submitters' context by IRI with ``?profile=``; either expands to the very
+    triples the N-Triples answer holds."""
+    url = f"{backend_server.url}/sparql"
+    query = f"CONSTRUCT {{ <{ROHEALTH}> ?p ?o }} WHERE {{ <{ROHEALTH}> ?p ?o }}" \
+        if form == "CONSTRUCT" else f"DESCRIBE <{ROHEALTH}>"
+    nt = requests.get(url, params={"query": query}, headers={"Accept": "application/n-triples"},
+                      timeout=60)
+    expected = Graph().parse(data=nt.content, format="nt")
+    assert len(expected) > 10
+    plain = requests.get(url, params={"query": query},
+                         headers={"Accept": "application/ld+json"}, timeout=60)
+    document = plain.json()
+    assert document["@context"]["skos"] == str(SKOS)
+    assert str(SKOS.altLabel) not in plain.text  # compacted to skos:altLabel
+    assert isomorphic(Graph().parse(data=plain.content, format="json-ld"), expected)
+    context = f"{BASE}context.jsonld"
+    profiled = requests.get(url, params={"query": query, "profile": context},
+                            headers={"Accept": "application/ld+json"}, timeout=60)
+    assert profiled.json()["@context"] == context
+    local = requests.get(f"{backend_server.url}/context.jsonld", timeout=30).json()
+    inline = {**profiled.json(), "@context": local["@context"]}
+    assert isomorphic(Graph().parse(data=json.dumps(inline), format="json-ld"), expected)
 
 
 def test_guard_refusals_and_syntax_errors(backend_server):

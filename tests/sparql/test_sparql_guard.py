@@ -228,3 +228,12 @@ def test_longest_token_rule_cases_of_the_w3c_suite():
         check("SELECT * WHERE { ?x ?p ?y FILTER (?x<?a&&?b>?y) }")
     # syntax-general-12 (positive): <?z> is a legal, if unusual, IRI
     assert check("SELECT * WHERE { <a> <b> <?z> }").form == "SELECT"
+
+
+def test_select_star_order_is_the_order_of_first_mention():
+    """What the store reorders ``SELECT *`` columns by (the engine sorts them by name)."""
+    text = 'SELECT DISTINCT * WHERE { ?zeta ?p $alpha # ?commented\n FILTER(?zeta != "?quoted") ' \
+           "{ SELECT ?inner WHERE { ?inner ?q ?zeta } } } VALUES ?b { 1 }"
+    assert analyse_query(text).variable_order == ("zeta", "p", "alpha", "inner", "q", "b")
+    assert analyse_query("SELECT ?b ?a WHERE { ?a ?p ?b }").variable_order == ()
+    assert analyse_query("CONSTRUCT WHERE { ?s ?p ?o }").variable_order == ()

@@ -214,6 +214,51 @@ def test_round_trip_unchanged_then_one_value_then_accept(kb_server, slug):
         assert diff_counts(url, curator, back.json()["id"]) == (0, 0), ext
 
 
+@pytest.mark.parametrize("slug", CLUSTERS)
+def test_the_submitters_json_ld_is_offered_edited_and_submitted(kb_server, slug):
+    """Issue 19.10: the cluster's IRI offers its JSON-LD in the context submitters write
+    (``?profile=`` naming ``/context.jsonld``, announced in ``Link``): the document
+    uses the context's terms, not expanded IRIs, and edited as plain JSON (one mission
+    replaced) it is submitted back as a one-added, one-removed diff."""
+    server = kb_server()
+    url = server.url
+    cluster = f"{BASE}id/cluster/{slug}"
+    submitter, _ = server.token("submitter", cluster)
+    curator, _ = server.token("curator")
+    context = f"{BASE}context.jsonld"
+    plain = requests.get(f"{url}/id/cluster/{slug}", headers={"Accept": "application/ld+json"},
+                         timeout=TIMEOUT)
+    [offer] = [part for part in plain.headers["Link"].split(", ")
+               if f'profile="{context}"' in part]
+    href = offer.split(">")[0].lstrip("<")
+    response = requests.get(f"{url}{href}" if href.startswith("/") else href, timeout=TIMEOUT)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/ld+json")
+    document = response.json()
+    assert document["@context"] == context  # by reference, as in /validate/template.json
+    nodes = document.get("@graph", [document])
+    [own] = [n for n in nodes if n.get("id") == f"cluster:{slug}"]
+    assert own["type"] == "ClusterOrganisation" or "ClusterOrganisation" in own["type"]
+    assert "label" in own and MISSION not in own  # terms, not full IRIs
+
+    old_mission = own["mission"]
+    own["mission"] = f"A mission edited as JSON for {slug}."
+    sent = requests.post(f"{url}/submissions", json=document, timeout=TIMEOUT,
+                         headers={"Content-Type": "application/ld+json", **auth(submitter)})
+    assert sent.status_code == 201, sent.text[:1000]
+    sub_id = sent.json()["id"]
+    assert diff_counts(url, curator, sub_id) == (1, 1)
+    diff = requests.get(f"{url}/submissions/{sub_id}/diff?format=json", headers=auth(curator),
+                        timeout=TIMEOUT).json()
+    assert [v["text"] for v in diff["changes"][0]["properties"][0]["added"]] == \
+        [own["mission"]]
+    assert [v["text"] for v in diff["changes"][0]["properties"][0]["removed"]] == [old_mission]
+
+    unknown = requests.get(f"{url}{href.split('?')[0]}?profile=https://example.org/other",
+                           timeout=TIMEOUT)
+    assert unknown.status_code == 400 and context in unknown.text
+
+
 def test_forged_provenance_is_stripped_and_never_read_back(kb_server):
     server = kb_server()
     url = server.url

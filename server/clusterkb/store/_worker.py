@@ -51,7 +51,8 @@ def worker_main(conn: Connection, *, network: bool = False) -> None:
                 opened[gen_dir], request["query"], request["media_type"], request["default"],
                 request["named"], request["max_rows"], request.get("prefixes", {}),
                 union=request.get("union", False), base_iri=request.get("base_iri"),
-                max_bytes=request.get("max_bytes")))
+                max_bytes=request.get("max_bytes"),
+                variable_order=request.get("variable_order", ())))
         except EngineSyntaxError as error:
             return ("syntax", str(error))
         except Exception as error:  # noqa: BLE001 - every failure goes back as a message

@@ -105,7 +105,8 @@ class PublicQuery:
     dataset is the protocol's ``default-graph-uri``/``named-graph-uri`` when the
     request named any, else the query's own ``FROM``/``FROM NAMED`` (resolved by
     the guard), else empty: the union of the published graphs. ``timeout`` and
-    ``max_rows`` None mean the configured limits. Built by ``sparql.public_query``.
+    ``max_rows`` None mean the configured limits. ``variable_order`` is the column
+    order of a ``SELECT *`` (``results.in_query_order``). Built by ``sparql.public_query``.
     """
 
     text: str
@@ -115,6 +116,7 @@ class PublicQuery:
     named_graph_uris: tuple[str, ...] = ()
     timeout: float | None = None
     max_rows: int | None = None
+    variable_order: tuple[str, ...] = ()
 
     @property
     def names_a_dataset(self) -> bool:
@@ -126,13 +128,14 @@ class QueryResult:
     """A query result serialised by the engine.
 
     ``kind`` is ``"solutions"`` (SELECT), ``"boolean"`` (ASK) or ``"graph"``
-    (CONSTRUCT/DESCRIBE). ``truncated`` is True when the row cap cut the result.
+    (CONSTRUCT/DESCRIBE). ``truncated`` is False, or which cap cut the result
+    (``"rows"``, ``"bytes"``).
     """
 
     body: bytes
     media_type: str
     kind: str
-    truncated: bool = False
+    truncated: bool | str = False
 
 
 class GraphWriter(Protocol):

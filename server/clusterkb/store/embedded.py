@@ -372,7 +372,7 @@ class SnapshotStore(Store):
             body, media, kind, truncated = results.run_query(
                 self._graphs.ox, query.text, query.media_type, published, published,
                 query.max_rows or 10**9, _PREFIX_STRINGS,
-                union=self._graphs.union_is_published())
+                union=self._graphs.union_is_published(), variable_order=query.variable_order)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
         return QueryResult(body, media, kind, truncated)
@@ -495,6 +495,7 @@ class EmbeddedStore(Store):
             else query.max_rows,
             "prefixes": _PREFIX_STRINGS,
             "base_iri": self.config.base_iri, "max_bytes": self.config.max_result_bytes,
+            "variable_order": query.variable_order,
         }
         timeout = self.config.query_timeout if query.timeout is None else query.timeout
         return self._pool.run(request, timeout)

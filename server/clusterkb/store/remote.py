@@ -66,6 +66,7 @@ from SPARQLWrapper.SPARQLExceptions import (
 from clusterkb import formats
 from clusterkb.config import Config
 from clusterkb.namespaces import PREFIXES, graph_iri
+from clusterkb.store import results
 from clusterkb.store.base import (
     EngineError,
     PublicQuery,
@@ -249,27 +250,19 @@ class RemoteStore(Store):
         text = query.text
         if query.kind == "graph":
             deadline = time.monotonic() + limit + CLIENT_SLACK
-            triples = list(islice(self._triples(text, default, named, limit), cap + 1))
+            fmt = graph_format(media_type)
+            body, cut = results.graph(self._triples(text, default, named, limit), fmt, cap,
+                                      self.config.max_result_bytes, _PREFIX_STRINGS)
             if time.monotonic() > deadline:
                 raise QueryTimeout("the engine did not answer in time")
-            fmt = graph_format(media_type)
-            body = ox.serialize(triples[:cap], format=fmt,
-                                prefixes=_PREFIX_STRINGS if fmt == ox.RdfFormat.TURTLE else None)
-            return QueryResult(body, fmt.media_type, "graph", len(triples) > cap)
+            return QueryResult(body, fmt.media_type, "graph", cut)
         variables, rows, truncated, boolean = self._solutions(text, default, named, limit, cap)
         fmt = solutions_format(media_type)
         if boolean is not None:
-            answer = "true" if boolean else "false"
-            body = ox.parse_query_results(
-                f'{{"head":{{}},"boolean":{answer}}}'.encode(),
-                format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
-            return QueryResult(body, fmt.media_type, "boolean")
-        lines = ["\t".join(f"?{v}" for v in variables)]
-        for row in rows:
-            lines.append("\t".join(str(row[v]) if v in row else "" for v in variables))
-        capped = ox.parse_query_results(("\n".join(lines) + "\n").encode(),
-                                        format=ox.QueryResultsFormat.TSV)
-        return QueryResult(capped.serialize(format=fmt), fmt.media_type, "solutions", truncated)
+            return QueryResult(results.boolean(boolean, fmt), fmt.media_type, "boolean")
+        body, cut = results.solutions(results.in_query_order(variables, query.variable_order),
+                                      rows, fmt, cap, self.config.max_result_bytes)
+        return QueryResult(body, fmt.media_type, "solutions", "rows" if truncated else cut)
 
     # --- trusted queries --------------------------------------------------------------------
     def select(self, query: str) -> list[dict]:

@@ -61,13 +61,14 @@ class EngineSyntaxError(SyntaxError):
 def run_query(store: ox.Store, query: str, media_type: str, default: list[str],
               named: list[str], max_rows: int, prefixes: dict[str, str], *,
               union: bool = False, base_iri: str | None = None,
-              max_bytes: int | None = None) -> tuple:
+              max_bytes: int | None = None, variable_order: Sequence[str] = ()) -> tuple:
     """Execute and serialise; returns ``(body, media_type, kind, truncated)``.
 
     ``union``: the store holds only graphs the query may see, so its union default
     graph is used (much faster than the same graphs given as a list).
     ``truncated`` is False, ``"rows"`` or ``"bytes"`` (which cap cut the result).
     ``base_iri`` resolves the query's relative IRIs (its own ``BASE`` wins).
+    ``variable_order``: see ``in_query_order``.
     """
     try:
         if union:
@@ -83,12 +84,22 @@ def run_query(store: ox.Store, query: str, media_type: str, default: list[str],
         return result.serialize(format=fmt), fmt.media_type, "boolean", False
     if isinstance(result, ox.QuerySolutions):
         fmt = solutions_format(media_type)
-        body, truncated = solutions([v.value for v in result.variables], result, fmt,
-                                    max_rows, max_bytes)
+        variables = in_query_order([v.value for v in result.variables], variable_order)
+        body, truncated = solutions(variables, result, fmt, max_rows, max_bytes)
         return body, fmt.media_type, "solutions", truncated
     fmt = graph_format(media_type)
     body, truncated = graph(result, fmt, max_rows, max_bytes, prefixes)
     return body, fmt.media_type, "graph", truncated
+
+
+def in_query_order(variables: Sequence[str], order: Sequence[str]) -> list[str]:
+    """The engine's ``variables`` in the query's ``order`` (``PublicQuery.variable_order``).
+
+    Names missing from ``order`` keep the engine's order, after the others; an
+    empty ``order`` (an explicit projection) leaves the engine's columns as they are.
+    """
+    rank = {name: i for i, name in enumerate(order)}
+    return sorted(variables, key=lambda name: rank.get(name, len(rank)))
 
 
 def tsv_cell(term) -> str:

@@ -10,11 +10,14 @@ them the request's local URLs and renders their templates.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Response, abort, render_template, request
 from rdflib import URIRef
 
 from clusterkb import formats, listing, pages, scheme_page
 from clusterkb.describe import cluster_profile, describe
+from clusterkb.jsonld_context import context_url
 from clusterkb.labels import fetch_labels
 from clusterkb.resource_page import resource_view
 from clusterkb.search import index_of
@@ -45,40 +48,48 @@ def serve_resource(path: str, iri: str | None = None, extra=None):
     stem, forced = negotiate.split_extension(path)
     iri = iri or config().base_iri + stem
     fmt = negotiate.choose(forced=forced)
+    profile = negotiate.jsonld_profile() if fmt is negotiate.JSONLD else None
     generation = store().generation()
     # Keyed by the resource, not the path: /id/x asked for as Turtle and /id/x.ttl
     # are one representation, made once.
-    cache_key = ("resource", request.script_root, stem, iri, fmt.name)
+    cache_key = ("resource", request.script_root, stem, iri, fmt.name, profile)
     tag = caching.etag(generation, *cache_key)
     early = caching.not_modified(tag) or caching.lookup(generation, cache_key, tag)
     if early is not None:
         return early
-    profile = None if fmt is negotiate.HTML else cluster_profile(store(), config().base_iri, iri)
+    own = None if fmt is negotiate.HTML else cluster_profile(store(), config().base_iri, iri)
     try:
-        graph = describe(store(), iri) if profile is None else profile
+        graph = describe(store(), iri) if own is None else own
     except ValueError:
         abort(404, description=f"Not a resource IRI: {iri}")
     if extra is not None:
         graph += extra()
     if len(graph) == 0:
         abort(404, description=f"Nothing is known about <{iri}>")
-    link = alternates(stem)
+    link = f"{alternates(stem)}, <{submission_jsonld_url(stem)}>; rel=\"alternate\"; " \
+           f"type=\"{negotiate.JSONLD.media_type}\"; profile=\"{context_url(config())}\""
     if fmt is negotiate.HTML:
+        links = [*data_links(stem), ("JSON-LD to edit and submit", submission_jsonld_url(stem))]
         if pages.is_cluster(graph, iri):
             body = render_template("cluster.html",
                                    c=pages.cluster_page(store(), iri, local_url, graph=graph),
-                                   data_links=data_links(stem), stem=stem)
+                                   data_links=links, stem=stem)
         elif scheme_page.is_scheme(graph, iri):
             body = render_template("scheme.html",
                                    s=scheme_page.scheme_page(store(), iri, local_url, graph),
-                                   data_links=data_links(stem))
+                                   data_links=links)
         else:
             view = resource_view(graph, URIRef(iri), local_url)
-            body = render_template("resource.html", r=view, data_links=data_links(stem))
+            body = render_template("resource.html", r=view, data_links=links)
         response = negotiate.finish(Response(body, mimetype=formats.HTML.media_type), link)
     else:
-        response = negotiate.rdf_response(graph, fmt, link)
+        response = negotiate.rdf_response(graph, fmt, link, profile)
     return caching.remember(generation, cache_key, tag, response)
+
+
+def submission_jsonld_url(stem: str) -> str:
+    """The resource's JSON-LD in the submitters' context (``negotiate.jsonld_profile``)."""
+    return f"{format_url(stem, negotiate.JSONLD)}?{urlencode({'profile': context_url(config())})}"
 
 
 def data_links(stem: str) -> list[tuple[str, str]]:

@@ -8,6 +8,12 @@ home, search, catalogue), JSON on the JSON APIs. An unknown ``format`` is always
 listing the names; an ``Accept`` that admits nothing offered is always 406 listing the
 media types; every negotiated response carries ``Vary: Accept`` and, where there are
 alternates, a ``Link`` header naming them. Formats come from ``clusterkb.formats``.
+
+JSON-LD is always compacted: with the project's prefixes (inline, so any JSON-LD
+processor reads it without fetching anything), or, where a route offers it and
+``?profile=`` names the submitter's context (``{base}context.jsonld``), in that
+context, referenced by its IRI: the shape of an upload, so a download can be
+edited and submitted back.
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ from collections.abc import Sequence
 from flask import Response, abort, request
 from rdflib import Graph
 
-from clusterkb import formats
+from clusterkb import formats, jsonld_context
 from clusterkb.formats import Format
 from clusterkb.namespaces import PREFIXES
+from clusterkb.web.context import config
 
 HTML = formats.HTML
 TURTLE = formats.TURTLE
@@ -32,8 +39,8 @@ FORMATS: tuple[Format, ...] = (HTML, *formats.GRAPH_FORMATS)
 RDF_FORMATS: tuple[Format, ...] = formats.GRAPH_FORMATS
 
 __all__ = ["FORMATS", "Format", "HTML", "JSONLD", "NTRIPLES", "RDFXML", "RDF_FORMATS",
-           "TURTLE", "bind_prefixes", "choose", "data_links", "finish", "link_header",
-           "preferred", "asks_for", "rdf_response", "serialize", "split_extension",
+           "TURTLE", "bind_prefixes", "choose", "data_links", "finish", "jsonld_profile",
+           "link_header", "preferred", "asks_for", "rdf_response", "serialize", "split_extension",
            "wants_html"]
 
 
@@ -117,10 +124,29 @@ def bind_prefixes(graph: Graph) -> Graph:
     return graph
 
 
-def serialize(graph: Graph, fmt: Format) -> bytes:
-    """Serialise ``graph`` as ``fmt`` (an RDF format)."""
+def jsonld_profile() -> str | None:
+    """The JSON-LD profile that ``?profile=`` asks for: None, or the submitter's context IRI.
+
+    Another value is a 400 naming the one offered (a silent fallback would hand an
+    editor a document in a shape it did not ask for).
+    """
+    asked = request.args.get("profile", "").strip()
+    if not asked:
+        return None
+    offered = jsonld_context.context_url(config())
+    if asked != offered:
+        abort(400, description=f"Unknown JSON-LD profile {asked[:200]!r} in parameter "
+                               f"'profile'; the one offered is {offered} (the context "
+                               "submitters use), or none for the prefixes only.")
+    return offered
+
+
+def serialize(graph: Graph, fmt: Format, profile: str | None = None) -> bytes:
+    """Serialise ``graph`` as ``fmt`` (an RDF format); ``profile`` as in ``jsonld_profile``."""
     assert fmt.rdflib is not None
     bind_prefixes(graph)
+    if fmt is JSONLD and profile is not None:
+        return jsonld_context.compact(graph, config())
     if fmt is JSONLD:
         context = {p: str(ns) for p, ns in PREFIXES.items()}
         data = graph.serialize(format="json-ld", context=context, auto_compact=True)
@@ -151,6 +177,7 @@ def finish(response: Response, link: str | None = None) -> Response:
     return response
 
 
-def rdf_response(graph: Graph, fmt: Format, link: str | None = None) -> Response:
-    """A negotiated RDF response for ``graph``."""
-    return finish(Response(serialize(graph, fmt), mimetype=fmt.media_type), link)
+def rdf_response(graph: Graph, fmt: Format, link: str | None = None,
+                 profile: str | None = None) -> Response:
+    """A negotiated RDF response for ``graph`` (``profile``: see ``jsonld_profile``)."""
+    return finish(Response(serialize(graph, fmt, profile), mimetype=fmt.media_type), link)

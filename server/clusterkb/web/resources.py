@@ -55,6 +55,7 @@ def resource(rest: str = ""):
           schema: {type: string, minLength: 1}
           examples: {cluster: {value: cluster/rohealth}, scheme: {value: organisation-types}}
         - format
+        - jsonld_profile
         - listing_page
         - listing_per_page
       responses: {"200": LinkedData, "304": NotModified, "400": BadRequest, "404": NotFound,

@@ -37,7 +37,7 @@ Description.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, Response, abort, g, request
 from flask.sansio.blueprints import BlueprintSetupState
@@ -169,6 +169,7 @@ def endpoint() -> Response:
         - default-graph-uri
         - named-graph-uri
         - sparql_format
+        - jsonld_profile
       responses: {"200": SparqlResults, "304": NotModified, "400": BadRequest,
                   "403": UpdateRefused, "406": NotAcceptable, "413": PayloadTooLarge,
                   "429": TooManyRequests, "503": Unavailable}
@@ -206,19 +207,27 @@ def endpoint() -> Response:
         named_graph_uris=proto.named_graph_uris,
         published_graphs=store().graphs,
     )
-    media_type = negotiate.choose(formats.SPARQL_OFFERS[info.kind],
-                                  asked=proto.formats).media_type
+    chosen = negotiate.choose(formats.SPARQL_OFFERS[info.kind], asked=proto.formats)
+    media_type = chosen.media_type
+    # The engine writes JSON-LD expanded; a graph asked for as JSON-LD is read from its
+    # N-Triples and compacted by negotiate (the prefixes, or ?profile='s context).
+    compact = chosen is negotiate.JSONLD
+    profile = negotiate.jsonld_profile() if compact else None
     generation = store().generation()
     cache_key = ("sparql", text, media_type, tuple(proto.default_graph_uris),
-                 tuple(proto.named_graph_uris), cfg.max_result_rows)
+                 tuple(proto.named_graph_uris), cfg.max_result_rows, profile)
     tag = caching.etag(generation, *cache_key)
     early = caching.not_modified(tag) or caching.lookup(generation, cache_key, tag)
     if early is not None:
         return early
     result = store().query(sparql.public_query(
-        text, info, media_type=media_type,
+        text, info, media_type=formats.N_TRIPLES.media_type if compact else media_type,
         default_graph_uris=proto.default_graph_uris, named_graph_uris=proto.named_graph_uris,
         timeout=cfg.query_timeout, max_rows=cfg.max_result_rows))
+    if compact:
+        graph = Graph().parse(data=result.body, format=formats.N_TRIPLES.rdflib)
+        result = replace(result, body=negotiate.serialize(graph, chosen, profile),
+                         media_type=media_type)
     served = result.media_type or media_type
     response = Response(result.body)
     # The engine's type may already carry a charset; Flask's ``mimetype`` would add another.
