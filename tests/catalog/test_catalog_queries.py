@@ -1,31 +1,17 @@
-"""The page-batched catalogue equals the per-cluster one it replaced.
+"""A catalogue page asks the store a fixed number of queries, whatever its size.
 
-Outside reference: ``catalog_8cc7825.py`` is the catalogue module as it was at
-commit 8cc7825 (``git show 8cc7825:server/clusterkb/catalog.py``), which asked
-the store about each cluster on its own. Both run on the same built store; the
-graphs must be isomorphic (the temporal period is a blank node) for the whole
-catalogue and for every page, and the new one asks a constant number of queries
-per page.
+It used to ask about six per cluster, so a cold 100-dataset page cost about 600.
+That the page-batched catalogue is the same graph as the per-cluster one was
+checked at the change (isomorphic for the whole catalogue and pages 1-4 of sizes
+1 and 2, against the module of commit 8cc7825); what it must keep stating is
+checked by ``tests/web/test_catalog.py`` (official DCAT-AP shapes, MQA, temporal
+coverage, paging).
 """
 
 from __future__ import annotations
 
-from rdflib.compare import isomorphic
-from tests.catalog import catalog_8cc7825 as old
-
 from clusterkb.catalog import Page, catalog_graph
 from clusterkb.config import Config
-
-
-def test_every_page_matches_the_per_cluster_reference(built_store) -> None:
-    config = Config(var_dir=built_store.config.var_dir) if hasattr(built_store, "config") \
-        else Config()
-    pages = [Page()] + [Page(number=n, size=s) for s in (1, 2) for n in (1, 2, 3, 4)]
-    for page in pages:
-        new_g = catalog_graph(config, built_store, page=page)
-        old_g = old.catalog_graph(config, built_store, page=old.Page(page.number, page.size))
-        assert len(new_g) > 0
-        assert isomorphic(new_g, old_g), page
 
 
 def test_queries_do_not_grow_with_the_page(built_store) -> None:
