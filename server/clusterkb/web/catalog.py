@@ -17,7 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, VOID, XSD
 
 from clusterkb import formats
-from clusterkb.catalog import Page, catalog_graph, parse_moment, timestamp
+from clusterkb.catalog import Page, catalog_graph, kb_facts, parse_moment, timestamp
 from clusterkb.catalog_page import catalog_view
 from clusterkb.web import caching, negotiate
 from clusterkb.web.context import config, state, store
@@ -32,9 +32,10 @@ _FORMATS = (negotiate.HTML, negotiate.TURTLE, negotiate.JSONLD, negotiate.RDFXML
 MEMO_ENTRIES = 16
 
 
-def _cached(key: tuple, make) -> Graph:
+def _cached(key: tuple, make):
     """Memoise per store generation, bounded (``MEMO_ENTRIES``) and safe under threads
-    (``AppState.catalog_memo``, a ``caching.GenerationMemo`` made with the app)."""
+    (``AppState.catalog_memo``, a ``caching.GenerationMemo`` made with the app): the
+    catalogue's pages, the whole KB's facts they share, VoID."""
     return state().catalog_memo.get_or_make(store().generation(), key, make)
 
 
@@ -112,7 +113,8 @@ def catalog(ext: str | None = None):
     if early is not None:
         return early
     graph = _cached(("catalog", root, page), lambda: catalog_graph(
-        cfg, st, public_url=root, byte_sizes=dump_sizes(cfg, st), page=page))
+        cfg, st, public_url=root, byte_sizes=dump_sizes(cfg, st), page=page,
+        kb=_cached(("kb-facts",), lambda: kb_facts(cfg, st))))
     if page.number > 1 and not any(graph.objects(URIRef(f"{cfg.base_iri}catalog"),
                                                  DCAT.dataset)):
         abort(404, description=f"Page {page.number} is past the last page of the catalogue")
