@@ -17,12 +17,8 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from clusterkb.config import DEFAULT_BASE_IRI, Config
-
-if TYPE_CHECKING:
-    from rdflib import Graph
 
 CONTEXT_FILE = "context.jsonld"
 
@@ -47,25 +43,6 @@ def upload_contexts(config: Config) -> dict[str, dict]:
     if not (config.ontology_dir / CONTEXT_FILE).is_file():
         return {}
     return {context_url(config): load_context(config)}
-
-
-def compact(graph: Graph, config: Config) -> bytes:
-    """``graph`` as JSON-LD in the submitters' context, which it names by IRI.
-
-    The shape of an upload (``"@context": "{base}context.jsonld"``, terms such as
-    ``label`` and ``managedBy``), so a downloaded profile can be edited and sent
-    back: the upload parser resolves that IRI to this same file. rdflib picks a
-    term only where its coercion (``@type``, ``@language``) fits the value, else
-    it writes a compact IRI, so the document expands to the same triples.
-    """
-    text = graph.serialize(format="json-ld", context=load_context(config)["@context"],
-                           auto_compact=True)
-    document = json.loads(text)
-    if isinstance(document, dict) and "@context" in document:
-        document["@context"] = context_url(config)
-    else:  # nothing to compact: still say which context the (empty) document is in
-        document = {"@context": context_url(config), "@graph": document or []}
-    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def context_bytes(config: Config) -> bytes:

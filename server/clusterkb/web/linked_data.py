@@ -37,9 +37,9 @@ def format_url(path: str, fmt: negotiate.Format) -> str:
         else f"{root}.{fmt.name}"
 
 
-def alternates(path: str) -> str:
+def alternates(path: str, profiles: tuple[tuple[str, str], ...] = ()) -> str:
     """``Link`` header naming the representations of the resource at ``path`` (no extension)."""
-    return negotiate.link_header(lambda f: format_url(path, f))
+    return negotiate.link_header(lambda f: format_url(path, f), profiles=profiles)
 
 
 def serve_resource(path: str, iri: str | None = None, extra=None):
@@ -66,8 +66,7 @@ def serve_resource(path: str, iri: str | None = None, extra=None):
         graph += extra()
     if len(graph) == 0:
         abort(404, description=f"Nothing is known about <{iri}>")
-    link = f"{alternates(stem)}, <{submission_jsonld_url(stem)}>; rel=\"alternate\"; " \
-           f"type=\"{negotiate.JSONLD.media_type}\"; profile=\"{context_url(config())}\""
+    link = alternates(stem, ((submission_jsonld_url(stem), context_url(config())),))
     if fmt is negotiate.HTML:
         links = [*data_links(stem), ("JSON-LD to edit and submit", submission_jsonld_url(stem))]
         if pages.is_cluster(graph, iri):

@@ -18,6 +18,7 @@ edited and submitted back.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from flask import Response, abort, request
@@ -142,16 +143,28 @@ def jsonld_profile() -> str | None:
 
 
 def serialize(graph: Graph, fmt: Format, profile: str | None = None) -> bytes:
-    """Serialise ``graph`` as ``fmt`` (an RDF format); ``profile`` as in ``jsonld_profile``."""
+    """Serialise ``graph`` as ``fmt`` (an RDF format); ``profile`` as in ``jsonld_profile``.
+
+    JSON-LD with a profile is compacted with the submitters' context and names it by
+    its IRI, as an upload does (the upload parser resolves that IRI to the same file);
+    rdflib picks a term only where its coercion fits the value, so the document
+    expands to the same triples.
+    """
     assert fmt.rdflib is not None
     bind_prefixes(graph)
-    if fmt is JSONLD and profile is not None:
-        return jsonld_context.compact(graph, config())
-    if fmt is JSONLD:
-        context = {p: str(ns) for p, ns in PREFIXES.items()}
-        data = graph.serialize(format="json-ld", context=context, auto_compact=True)
+    if fmt is not JSONLD:
+        return graph.serialize(format=fmt.rdflib, encoding="utf-8")
+    context = {p: str(ns) for p, ns in PREFIXES.items()} if profile is None \
+        else jsonld_context.load_context(config())["@context"]
+    data = graph.serialize(format="json-ld", context=context, auto_compact=True)
+    if profile is None:
         return data.encode("utf-8")
-    return graph.serialize(format=fmt.rdflib, encoding="utf-8")
+    document = json.loads(data)
+    if not isinstance(document, dict):  # nothing to compact (an empty graph)
+        document = {"@graph": document}
+    rest = {key: value for key, value in document.items() if key != "@context"}
+    return json.dumps({"@context": profile, **rest}, ensure_ascii=False,
+                      indent=2).encode("utf-8")
 
 
 def data_links(url_for_format, offered: tuple[Format, ...] = RDF_FORMATS
@@ -160,13 +173,17 @@ def data_links(url_for_format, offered: tuple[Format, ...] = RDF_FORMATS
     return [(f.label, url_for_format(f)) for f in offered]
 
 
-def link_header(url_for_format, offered: tuple[Format, ...] = FORMATS) -> str:
+def link_header(url_for_format, offered: tuple[Format, ...] = FORMATS,
+                profiles: Sequence[tuple[str, str]] = ()) -> str:
     """A ``Link`` header value naming each alternate representation.
 
-    ``url_for_format(fmt)`` gives the URL of ``fmt``'s representation.
+    ``url_for_format(fmt)`` gives the URL of ``fmt``'s representation; ``profiles``
+    adds JSON-LD alternates as ``(url, profile)``, with the profile as ``profile=``.
     """
-    return ", ".join(f'<{url_for_format(f)}>; rel="alternate"; type="{f.media_type}"'
-                     for f in offered)
+    links = [f'<{url_for_format(f)}>; rel="alternate"; type="{f.media_type}"' for f in offered]
+    links += [f'<{url}>; rel="alternate"; type="{JSONLD.media_type}"; profile="{profile}"'
+              for url, profile in profiles]
+    return ", ".join(links)
 
 
 def finish(response: Response, link: str | None = None) -> Response:
